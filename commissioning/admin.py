@@ -1,0 +1,157 @@
+"""Admin for power users. Every model has search and filters; nothing that carries history can be deleted here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from commissioning import services
+from commissioning.models import Commission, FinancialYear, Reserve, User, WorkStream, validate_pooled_shares
+from commissioning.money import format_pounds
+
+admin.site.site_header = "Pooled fund manager: administration"
+admin.site.site_title = "Pooled fund manager"
+
+
+class NoDeleteMixin:
+    """History is kept: records are ended, reversed or superseded, never deleted."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class WorkStreamInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        shares = [
+            form.cleaned_data.get("pooled_share")
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("valid_to")
+        ]
+        validate_pooled_shares(shares)
+
+
+class WorkStreamInline(NoDeleteMixin, admin.TabularInline):
+    model = WorkStream
+    formset = WorkStreamInlineFormSet
+    fields = ("position", "name", "pooled_share", "valid_to")
+    extra = 0
+    show_change_link = True
+
+
+class FinancialYearInline(admin.TabularInline):
+    model = FinancialYear
+    fields = ("number", "label", "starts_on", "ends_on")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # years follow from the commission's first year and number of years
+
+
+class ReserveInline(NoDeleteMixin, admin.StackedInline):
+    model = Reserve
+    extra = 0
+
+
+@admin.register(Commission)
+class CommissionAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ("name", "host", "target_display", "period_label", "status")
+    list_filter = ("status", "first_year", "host__kind")
+    search_fields = ("name", "host__name")
+    list_select_related = ("host",)
+    autocomplete_fields = ("host",)
+    inlines = (FinancialYearInline, WorkStreamInline, ReserveInline)
+
+    @admin.display(description="Target", ordering="target")
+    def target_display(self, obj: Commission) -> str:
+        return format_pounds(obj.target)
+
+    def get_inlines(self, request: HttpRequest, obj: Commission | None) -> tuple[type, ...]:
+        # A new commission has no years yet: they are made from its first year when it is saved.
+        return self.inlines if obj else tuple(inline for inline in self.inlines if inline is not FinancialYearInline)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Commission | None = None) -> tuple[str, ...]:
+        # The period anchors every later record; a different period is a new commission.
+        return ("first_year",) if obj else ()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        services.financial_years_sync(commission=form.instance)
+
+
+@admin.register(FinancialYear)
+class FinancialYearAdmin(admin.ModelAdmin):
+    list_display = ("commission", "number", "label", "starts_on", "ends_on")
+    list_filter = ("commission", "start_year")
+    search_fields = ("commission__name",)
+    list_select_related = ("commission",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class WorkStreamAdminForm(forms.ModelForm):
+    class Meta:
+        model = WorkStream
+        fields = ("commission", "name", "description", "outcomes", "pooled_share", "position", "valid_to")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        commission = cleaned.get("commission")
+        if commission is not None and "pooled_share" not in self.errors:
+            others = WorkStream.objects.filter(commission=commission, valid_to__isnull=True).exclude(
+                pk=self.instance.pk
+            )
+            shares = list(others.values_list("pooled_share", flat=True))
+            if not cleaned.get("valid_to"):
+                shares.append(cleaned.get("pooled_share"))
+            try:
+                validate_pooled_shares(shares)
+            except ValidationError as error:
+                raise ValidationError(
+                    f"{error.messages[0]} Change several shares at once on the commission's page."
+                ) from None
+        return cleaned
+
+
+@admin.register(WorkStream)
+class WorkStreamAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = WorkStreamAdminForm
+    list_display = ("name", "commission", "pooled_share", "position", "valid_to")
+    list_filter = ("commission", ("pooled_share", admin.EmptyFieldListFilter), "valid_to")
+    search_fields = ("name", "description", "commission__name")
+    list_select_related = ("commission",)
+
+
+@admin.register(Reserve)
+class ReserveAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ("name", "commission", "opening_balance_display", "review_on")
+    list_filter = ("commission",)
+    search_fields = ("name", "purpose", "commission__name")
+    list_select_related = ("commission",)
+
+    @admin.display(description="Opening balance", ordering="opening_balance")
+    def opening_balance_display(self, obj: Reserve) -> str:
+        return format_pounds(obj.opening_balance)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "first_name", "last_name", "partner", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_active", "groups", "partner")
+    list_select_related = ("partner",)
+    autocomplete_fields = ("partner",)
+    fieldsets = (*DjangoUserAdmin.fieldsets, ("Partner login", {"fields": ("partner",)}))

@@ -1,0 +1,73 @@
+"""Load the Lancashire demo (seeds 000–004) and one login per role. Demo mode only.
+
+Passwords are random and printed once, when the login is created; `--reset-passwords` prints new ones.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from commissioning import roles
+from commissioning.models import Commission, User
+from partners.models import Partner
+
+DEMO_COMMISSION = "Joint Commissioning for Domestic Abuse Services in Lancashire"
+# (username, role, partner name for a partner login)
+DEMO_LOGINS = (
+    ("officer", roles.OFFICER, None),
+    ("manager", roles.MANAGER, None),
+    ("auditor", roles.AUDITOR, None),
+    ("preston-finance", roles.PARTNER_FINANCE_LEAD, "Preston City Council"),
+)
+
+
+class Command(BaseCommand):
+    help = "Load the Lancashire demo commission and create one demo login per role (demo mode only)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--reset-passwords", action="store_true", help="Give the demo logins new passwords.")
+
+    def handle(self, *args: Any, reset_passwords: bool = False, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError("The demo can only be loaded in demo mode (DEMO_MODE=true); never in production.")
+        with transaction.atomic():
+            if Commission.objects.filter(name=DEMO_COMMISSION).exists():
+                self.stdout.write("Lancashire demo already loaded.")
+            else:
+                call_command("loaddata", "lancashire", verbosity=0)
+                self.stdout.write(self.style.SUCCESS("Loaded the Lancashire demo commission."))
+            created = self._logins(reset_passwords)
+        if created:
+            self.stdout.write("")
+            self.stdout.write(
+                self.style.WARNING("Demo logins (shown once; `manage.py load_demo --reset-passwords` for new ones):")
+            )
+            for username, role, password in created:
+                self.stdout.write(f"  {role:<24} username: {username:<16} password: {password}")
+            self.stdout.write("")
+
+    def _logins(self, reset_passwords: bool) -> list[tuple[str, str, str]]:
+        shown = []
+        for username, role, partner_name in DEMO_LOGINS:
+            user = User.objects.filter(username=username).first()
+            if user is not None and not reset_passwords:
+                continue
+            if user is None:
+                user = User(username=username, first_name="Demo", last_name=role)
+            user.is_staff = partner_name is None
+            user.partner = Partner.objects.get(name=partner_name) if partner_name else None
+            user.email = f"{username}@example.org"
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.full_clean()
+            user.save()
+            user.groups.set([Group.objects.get(name=role)])
+            shown.append((username, role, password))
+        return shown

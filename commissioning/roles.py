@@ -1,0 +1,72 @@
+"""The four roles of DESIGN.md as Django groups, and what each may do.
+
+| role | model permissions |
+| --- | --- |
+| commissioning officer | view, add and change everything in the project's apps; delete nothing (history is kept) |
+| manager / decision-maker | view everything; approve funding; sign off decisions |
+| auditor | view everything, including history; nothing else |
+| partner finance lead | no model permission: they see their own partner's pages through `User.partner` |
+
+`sync_roles` is run by migrations (now and whenever a later migration adds models), so a fresh
+database and an old one end with the same groups.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+OFFICER = "Commissioning officer"
+PARTNER_FINANCE_LEAD = "Partner finance lead"
+MANAGER = "Manager"
+AUDITOR = "Auditor"
+ROLES = (OFFICER, PARTNER_FINANCE_LEAD, MANAGER, AUDITOR)
+
+# The project's own apps; their models are what the roles act on.
+PROJECT_APPS = ("commissioning", "partners", "allocations", "reports")
+# Staff roles also read the people who sign in, so an auditor can see who did what.
+READABLE_AUTH_MODELS = (("commissioning", "user"),)
+
+MANAGER_EXTRA = ("commissioning.approve_funding", "commissioning.sign_off_decision")
+
+
+def _codenames_for(role: str, model_keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(app_label, codename) pairs a role holds, for the models that exist now."""
+    wanted: set[tuple[str, str]] = set()
+    if role == PARTNER_FINANCE_LEAD:
+        return wanted
+    for app_label, model in model_keys:
+        wanted.add((app_label, f"view_{model}"))
+        if role == OFFICER and (app_label, model) not in READABLE_AUTH_MODELS:
+            wanted.add((app_label, f"add_{model}"))
+            wanted.add((app_label, f"change_{model}"))
+    if role == MANAGER:
+        wanted.update(tuple(name.split(".", 1)) for name in MANAGER_EXTRA)  # type: ignore[misc]
+    return wanted
+
+
+def sync_roles(apps: Any) -> None:
+    """Create the role groups and set exactly their permissions. Safe to run again."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; make sure they exist now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    model_keys = [
+        (model._meta.app_label, model._meta.model_name)
+        for model in apps.get_models()
+        if model._meta.app_label in PROJECT_APPS
+    ]
+    for role in ROLES:
+        group, _ = group_model.objects.get_or_create(name=role)
+        wanted = _codenames_for(role, model_keys)
+        permissions = [
+            permission
+            for permission in permission_model.objects.select_related("content_type")
+            if (permission.content_type.app_label, permission.codename) in wanted
+        ]
+        group.permissions.set(permissions)

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from partners import views
+
+urlpatterns = [
+    path("<int:pk>/", views.partner_detail, name="partner-detail"),
+]

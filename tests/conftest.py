@@ -1,0 +1,86 @@
+"""Personas shared by the suite: officer, partner A's and B's finance leads, manager, auditor, outsider."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from tests import factories
+
+
+@pytest.fixture
+def commission(db):  # type: ignore[no-untyped-def]
+    """A commission with two partners (A and B), the four pooled work-streams and one not pooled."""
+    commission = factories.CommissionFactory()
+    for position, (name, share) in enumerate(
+        [
+            ("Workforce and Co-ordination", Decimal("5")),
+            ("Early Support", Decimal("17")),
+            ("Medium and High Risk Support", Decimal("68")),
+            ("Perpetrators", Decimal("10")),
+            ("Prevention", None),
+        ]
+    ):
+        factories.WorkStreamFactory(commission=commission, name=name, pooled_share=share, position=position)
+    return commission
+
+
+@pytest.fixture
+def partner_a(commission):  # type: ignore[no-untyped-def]
+    return factories.MembershipFactory(commission=commission, requested_per_year=Decimal("7000.00")).partner
+
+
+@pytest.fixture
+def partner_b(commission):  # type: ignore[no-untyped-def]
+    return factories.MembershipFactory(commission=commission, requested_per_year=Decimal("12000.00")).partner
+
+
+def _client_for(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def officer(db):  # type: ignore[no-untyped-def]
+    return factories.OfficerFactory()
+
+
+@pytest.fixture
+def manager(db):  # type: ignore[no-untyped-def]
+    return factories.ManagerFactory()
+
+
+@pytest.fixture
+def auditor(db):  # type: ignore[no-untyped-def]
+    return factories.AuditorFactory()
+
+
+@pytest.fixture
+def lead_a(partner_a):  # type: ignore[no-untyped-def]
+    return factories.PartnerLeadFactory(partner=partner_a)
+
+
+@pytest.fixture
+def lead_b(partner_b):  # type: ignore[no-untyped-def]
+    return factories.PartnerLeadFactory(partner=partner_b)
+
+
+@pytest.fixture
+def outsider(db):  # type: ignore[no-untyped-def]
+    """Signed in, but in no role and tied to no partner."""
+    return factories.UserFactory()
+
+
+@pytest.fixture
+def as_user():  # type: ignore[no-untyped-def]
+    """`as_user(user)` gives a test client signed in as that user."""
+    return _client_for
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """Hashing at production strength only slows the suite; nothing here tests the hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,138 @@
+"""factory_boy factories for unit tests (the demo data in fixtures/ is for end-to-end cases only)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+
+from commissioning import roles, services
+from commissioning.models import Commission, Reserve, User, WorkStream
+from partners.models import Contact, Membership, Partner, PartnerSuccession
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"District Council {n}")
+    kind = Partner.Kind.DISTRICT_COUNCIL
+
+
+class CommissionFactory(factory.django.DjangoModelFactory):
+    """A commission with its financial years, created through the service that makes them."""
+
+    class Meta:
+        model = Commission
+
+    name = factory.Sequence(lambda n: f"Joint commission {n}")
+    host = factory.SubFactory(PartnerFactory, kind=Partner.Kind.COUNTY_COUNCIL)
+    target = Decimal("3500000.00")
+    first_year = 2013
+    number_of_years = 3
+    status = Commission.Status.ACTIVE
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        host = kwargs.pop("host")
+        return services.commission_create(host_id=host.pk, **kwargs)
+
+
+class WorkStreamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkStream
+
+    commission = factory.SubFactory(CommissionFactory)
+    name = factory.Sequence(lambda n: f"Work-stream {n}")
+    pooled_share = None
+    position = factory.Sequence(int)
+
+
+class ReserveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reserve
+
+    commission = factory.SubFactory(CommissionFactory)
+    name = factory.Sequence(lambda n: f"Reserve {n}")
+    purpose = "Meet the gap in funding."
+    opening_balance = Decimal("730000.00")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    commission = factory.SubFactory(CommissionFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    joined_on = date(2013, 4, 1)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = "Head of Finance"
+    position = "Head of Finance"
+    email = factory.Sequence(lambda n: f"finance{n}@example.org")
+    role = Contact.Role.FINANCE_LEAD
+
+
+class PartnerSuccessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerSuccession
+
+    predecessor = factory.SubFactory(PartnerFactory, kind=Partner.Kind.HEALTH_BODY)
+    successor = factory.SubFactory(PartnerFactory, kind=Partner.Kind.HEALTH_BODY)
+    effective_on = date(2013, 4, 1)
+
+
+def with_role(default: str | None) -> factory.PostGeneration:
+    """Post-generation hook that puts the user in a role group (`role=` overrides the default)."""
+
+    def add_role(user: User, create: bool, extracted: str | None, **kwargs: object) -> None:
+        name = extracted or default
+        if name and create:
+            user.groups.add(Group.objects.get(name=name))
+
+    return factory.PostGeneration(add_role)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+    role = with_role(None)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):  # type: ignore[no-untyped-def]
+        if create:
+            instance.save()  # keep the password set after creation
+
+
+class OfficerFactory(UserFactory):
+    is_staff = True
+    role = with_role(roles.OFFICER)
+
+
+class ManagerFactory(UserFactory):
+    is_staff = True
+    role = with_role(roles.MANAGER)
+
+
+class AuditorFactory(UserFactory):
+    is_staff = True
+    role = with_role(roles.AUDITOR)
+
+
+class PartnerLeadFactory(UserFactory):
+    partner = factory.SubFactory(PartnerFactory)
+    role = with_role(roles.PARTNER_FINANCE_LEAD)

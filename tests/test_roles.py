@@ -1,0 +1,73 @@
+"""Each role can do what DESIGN.md says, and nothing more."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+
+from commissioning import roles
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PROJECT_MODELS = [model for model in apps.get_models() if model._meta.app_label in roles.PROJECT_APPS]
+
+
+def _perm(model, action: str) -> str:  # type: ignore[no-untyped-def]
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def test_migration_created_the_four_role_groups():
+    assert set(Group.objects.values_list("name", flat=True)) >= set(roles.ROLES)
+
+
+@pytest.mark.parametrize("model", PROJECT_MODELS, ids=lambda model: model._meta.label)
+def test_officer_views_adds_and_changes_but_never_deletes(model):
+    officer = factories.OfficerFactory()
+    assert officer.has_perm(_perm(model, "view"))
+    assert not officer.has_perm(_perm(model, "delete"))
+    if model._meta.label != "commissioning.User":
+        assert officer.has_perm(_perm(model, "add"))
+        assert officer.has_perm(_perm(model, "change"))
+
+
+def test_officer_cannot_manage_logins_or_approve_funding():
+    officer = factories.OfficerFactory()
+    assert not officer.has_perm("commissioning.add_user")
+    assert not officer.has_perm("commissioning.change_user")
+    assert not officer.has_perm("commissioning.approve_funding")
+    assert not officer.has_perm("commissioning.sign_off_decision")
+
+
+@pytest.mark.parametrize("model", PROJECT_MODELS, ids=lambda model: model._meta.label)
+@pytest.mark.parametrize("factory", [factories.ManagerFactory, factories.AuditorFactory], ids=["manager", "auditor"])
+def test_manager_and_auditor_read_everything_and_change_nothing(factory, model):
+    user = factory()
+    assert user.has_perm(_perm(model, "view"))
+    for action in ("add", "change", "delete"):
+        assert not user.has_perm(_perm(model, action))
+
+
+def test_manager_approves_funding_and_signs_off_decisions_but_auditor_does_not():
+    manager, auditor = factories.ManagerFactory(), factories.AuditorFactory()
+    for permission in ("commissioning.approve_funding", "commissioning.sign_off_decision"):
+        assert manager.has_perm(permission)
+        assert not auditor.has_perm(permission)
+
+
+@pytest.mark.parametrize("model", PROJECT_MODELS, ids=lambda model: model._meta.label)
+def test_partner_finance_lead_holds_no_model_permission(model):
+    lead = factories.PartnerLeadFactory()
+    for action in ("view", "add", "change", "delete"):
+        assert not lead.has_perm(_perm(model, action))
+    assert not lead.is_staff
+
+
+def test_sync_roles_is_idempotent_and_restores_removed_permissions():
+    group = Group.objects.get(name=roles.AUDITOR)
+    expected = set(group.permissions.values_list("codename", flat=True))
+    group.permissions.clear()
+    roles.sync_roles(apps)
+    roles.sync_roles(apps)
+    assert set(group.permissions.values_list("codename", flat=True)) == expected

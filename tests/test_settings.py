@@ -1,0 +1,86 @@
+"""Settings come from the environment; production mode passes `check --deploy` with nothing to report."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x7#kP2!vQ9@mL4$wR8^tY1&zN6*bH3(cJ5)dF0_gS-eA+uI=oE",
+    "ALLOWED_HOSTS": "pooled-fund.example.org",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def _settings_value(expression: str, env: dict[str, str]) -> str:
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'commissioning.settings'); "
+        f"django.setup(); from django.conf import settings; print({expression})"
+    )
+    result = _run(["-c", code], env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_check_deploy_in_production_mode_reports_nothing():
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "DEBUG"], PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_mode_refuses_to_start_without_a_secret_key():
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "SECRET_KEY"}
+    result = _run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_mode_refuses_the_development_secret_key():
+    env = {**PRODUCTION_ENV, "SECRET_KEY": "dev-only-insecure-key-do-not-use-in-production"}
+    result = _run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "development SECRET_KEY" in result.stderr
+
+
+def test_database_url_chooses_postgresql():
+    env = {"DATABASE_URL": "postgres://fund:secret@db.example.org:5433/fund"}
+    engine = _settings_value("settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['PORT']", env)
+    assert engine == "django.db.backends.postgresql 5433"
+
+
+def test_without_database_url_the_database_is_a_sqlite_file_under_var(monkeypatch):
+    name = _settings_value("settings.DATABASES['default']['NAME']", {})
+    assert name == str(ROOT / "var" / "commissioning.sqlite3")
+
+
+def test_email_settings_come_from_the_environment():
+    env = {
+        "EMAIL_HOST": "smtp.example.org",
+        "EMAIL_PORT": "587",
+        "EMAIL_USE_TLS": "yes",
+        "DEFAULT_FROM_EMAIL": "fund@example.org",
+    }
+    value = _settings_value(
+        "settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.DEFAULT_FROM_EMAIL", env
+    )
+    assert value == "smtp.example.org 587 True fund@example.org"
+
+
+@pytest.mark.parametrize(("name", "value"), [("DEBUG", "perhaps"), ("EMAIL_PORT", "twenty-five")])
+def test_unreadable_settings_are_refused_with_a_message_naming_them(name, value):
+    result = _run(["manage.py", "check"], {name: value})
+    assert result.returncode != 0
+    assert f"{name} must be" in result.stderr
