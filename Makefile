@@ -1,0 +1,59 @@
+# Two commands on a fresh machine: `make run` (demo on SQLite) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+CSS := static/build/application.css
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help run test lint fmt deps system-libs browser
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+run: deps ## Set up and serve the Lancashire demo on http://127.0.0.1:$(PORT) (SQLite under var/)
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: deps browser ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL is set)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: deps ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: deps ## Format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+deps: $(VENV)/.installed node_modules/.installed $(CSS) var system-libs
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# GOV.UK Frontend's Sass, built for a service that is not on GOV.UK (Arial, our static URL).
+$(CSS): static/scss/application.scss node_modules/.installed
+	mkdir -p $(dir $@)
+	npx sass --quiet --no-source-map --style=compressed --load-path=node_modules $< $@
+
+var:
+	mkdir -p var
+
+# WeasyPrint needs Pango; install it from Debian when the machine lacks it.
+system-libs:
+	@ldconfig -p | grep -q 'libpango-1.0.so' || { \
+		echo "Installing Pango for WeasyPrint"; \
+		apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
+
+# The browser tests drive Debian's Chromium through Playwright (Playwright's own download is not possible here).
+browser:
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Chromium for the browser tests"; \
+		apt-get update -qq && apt-get install -y -qq chromium; }
