@@ -48,11 +48,16 @@ def sync_roles(apps: Any) -> None:
     """Create the role groups and set exactly their permissions. Safe to run again."""
     from django.contrib.auth.management import create_permissions
 
-    # Permissions are normally created after all migrations; make sure they exist now.
+    # Permissions are normally created after all migrations; make sure they exist now. A migration's
+    # historical app configs have no models module, which create_permissions would take as "no models";
+    # mark them for the call and put back exactly what was there (the live registry must not change).
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        try:
+            create_permissions(app_config, verbosity=0, apps=apps)
+        finally:
+            app_config.models_module = models_module
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")

@@ -71,3 +71,9 @@ def test_sync_roles_is_idempotent_and_restores_removed_permissions():
     roles.sync_roles(apps)
     roles.sync_roles(apps)
     assert set(group.permissions.values_list("codename", flat=True)) == expected
+
+
+def test_sync_roles_leaves_the_live_app_registry_as_it_found_it():
+    before = {config.label: config.models_module for config in apps.get_app_configs()}
+    roles.sync_roles(apps)
+    assert {config.label: config.models_module for config in apps.get_app_configs()} == before

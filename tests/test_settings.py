@@ -19,7 +19,9 @@ PRODUCTION_ENV = {
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    # The child sees only the settings a test names (and not the browser tests' async-safety override).
+    dropped = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {key: value for key, value in os.environ.items() if key not in dropped}
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
     )
