@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from commissioning.admin import NoDeleteMixin
 from commissioning.money import format_pounds
-from partners.models import Contact, Membership, Partner, PartnerSuccession
+from partners.models import Contact, ContributionRequest, Membership, Partner, PartnerSuccession
 
 
 class ContactInline(NoDeleteMixin, admin.TabularInline):
@@ -66,3 +66,16 @@ class ContactAdmin(NoDeleteMixin, admin.ModelAdmin):
     search_fields = ("name", "position", "email", "partner__name")
     autocomplete_fields = ("partner",)
     list_select_related = ("partner",)
+
+
+@admin.register(ContributionRequest)
+class ContributionRequestAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ("partner_name", "financial_year", "amount_display", "status", "formula")
+    list_filter = ("status", "commission", "financial_year__start_year")
+    search_fields = ("partner_name", "partner__name", "commission__name")
+    list_select_related = ("financial_year", "formula")
+    readonly_fields = ("provenance",)
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj: ContributionRequest) -> str:
+        return format_pounds(obj.amount)

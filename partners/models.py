@@ -175,3 +175,45 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.position} ({self.partner})"
+
+
+class ContributionRequest(models.Model):
+    """What the commission asks one partner to pay in one financial year, computed by a formula.
+
+    A draft request can be recomputed; the partner's name and the formula's inputs are copied onto it
+    (`partner_name`, `provenance`) so that a later change of either does not rewrite what was asked.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+
+    commission = models.ForeignKey(Commission, on_delete=models.PROTECT, related_name="contribution_requests")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="contribution_requests")
+    financial_year = models.ForeignKey(
+        "commissioning.FinancialYear", on_delete=models.PROTECT, related_name="contribution_requests"
+    )
+    formula = models.ForeignKey(
+        "allocations.Formula", on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+    )
+    partner_name = models.CharField(max_length=200, help_text="The partner's name when the request was made.")
+    amount = MoneyField()
+    provenance = models.JSONField(
+        default=dict, help_text="How the amount was computed: method, inputs, weights and the rounding step."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "commissioning.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["commission", "financial_year", "partner_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["formula", "partner", "financial_year"], name="contribution_request_once_per_formula_year"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="contribution_request_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_name} {self.financial_year}: {self.amount}"
