@@ -136,3 +136,14 @@ class AuditorFactory(UserFactory):
 class PartnerLeadFactory(UserFactory):
     partner = factory.SubFactory(PartnerFactory)
     role = with_role(roles.PARTNER_FINANCE_LEAD)
+
+
+class BasisDatasetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "allocations.BasisDataset"
+
+    name = factory.Sequence(lambda n: f"Population aged 16-59 ({n})")
+    measure = "Population aged 16-59"
+    unit = "people"
+    source = "ONS mid-year population estimates"
+    vintage = "mid-2012"
