@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from commissioning import selectors
-from commissioning.models import Commission, User
-
-
-def _require_commission_reader(user: User) -> None:
-    if not user.has_perm("commissioning.view_commission"):
-        raise PermissionDenied
-
-
-def _get_commission_for_user(user: User, pk: int) -> Commission:
-    """Staff who may read commissions see any; everyone else is refused before the lookup."""
-    _require_commission_reader(user)
-    return get_object_or_404(Commission.objects.select_related("host"), pk=pk)
+from commissioning.access import get_commission_for_user, require_perm
+from commissioning.models import User
 
 
 @login_required
@@ -28,12 +17,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.partner_id:
         # A partner finance lead's home is their own organisation.
         return redirect("partner-detail", pk=user.partner_id)
-    _require_commission_reader(user)
+    require_perm(user, "commissioning.view_commission")
     return render(request, "commissioning/commission_list.html", {"commissions": selectors.commission_list()})
 
 
 @login_required
 def commission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    commission = _get_commission_for_user(request.user, pk)  # type: ignore[arg-type]
+    commission = get_commission_for_user(request.user, pk)  # type: ignore[arg-type]
     overview = selectors.commission_overview(commission)
     return render(request, "commissioning/commission_detail.html", {"overview": overview, "commission": commission})

@@ -12,10 +12,11 @@ from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
 
+from allocations.models import WorkStreamAllocation
 from commissioning import roles
 from commissioning.models import Commission, User
 from commissioning.money import split
-from partners.models import Membership, Partner
+from partners.models import ContributionRequest, Membership, Partner
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +143,32 @@ def test_load_demo_refuses_outside_demo_mode(settings):
         call_command("load_demo", stdout=_Sink())
     assert not Commission.objects.exists()
     assert not User.objects.exists()
+
+
+def test_demo_allocates_1_502_449_in_2014_15_and_2015_16_split_5_17_68_10_summing_exactly(demo):
+    """Seed 002 prints 75,122 / 255,416 / 1,021,665 / 150,245 (sum £1,502,448) for each of years 2 and 3.
+    Split by largest remainder, the lines are 75,123 / 255,416 / 1,021,665 / 150,245 and sum to £1,502,449."""
+    officer = User.objects.get(username="officer")
+    client = Client()
+    client.force_login(officer)
+    page = client.get(reverse("allocation-list", args=[demo.pk])).content.decode()
+    for year in ("2014/15", "2015/16"):
+        allocations = WorkStreamAllocation.objects.filter(
+            financial_year__commission=demo, financial_year__start_year=int(year[:4])
+        )
+        assert [a.amount for a in allocations] == [
+            Decimal("75123"),
+            Decimal("255416"),
+            Decimal("1021665"),
+            Decimal("150245"),
+        ]
+        assert allocations.aggregate(total=Sum("amount"))["total"] == Decimal("1502449")
+    assert page.count("£1,502,449") >= 4  # budget and total of each of the two years
+    assert "£75,123" in page
+
+
+def test_demo_requests_the_seed_000_amounts_from_each_district_each_year(demo):
+    for year in demo.years.all():
+        requests = ContributionRequest.objects.filter(financial_year=year)
+        assert {r.partner_name: r.amount for r in requests} == SEED_000_DISTRICTS
+        assert requests.aggregate(total=Sum("amount"))["total"] == Decimal("101000")

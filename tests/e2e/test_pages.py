@@ -94,3 +94,34 @@ def test_signing_out_ends_the_session(page: Page, live_server, demo):
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def test_allocation_formula_request_and_reconciliation_pages_are_accessible(page: Page, live_server, demo):
+    sign_in(page, live_server, "officer", PASSWORD)
+    base = f"{live_server.url}/commissions/{demo.pk}"
+    formula = demo.formulas.get()
+    for path, heading in [
+        ("/allocations/", "Allocations and monitoring"),
+        ("/formulas/", "Contribution formulas"),
+        (f"/formulas/{formula.pk}/", formula.name),
+        ("/requests/", "Contribution requests"),
+        ("/reconciliation/", "Reconciliation"),
+        ("/formulas/new/", "Set up a formula"),
+    ]:
+        page.goto(base + path)
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        assert axe_violations(page) == [], path
+
+
+def test_officer_overrides_an_allocation_with_a_reason(page: Page, live_server, demo):
+    sign_in(page, live_server, "officer", PASSWORD)
+    page.goto(f"{live_server.url}/commissions/{demo.pk}/allocations/")
+    page.get_by_role("link", name="Override Workforce and Co-ordination 2014/15").click()
+    page.get_by_label("New allocation, in pounds").fill("80,000")
+    page.get_by_role("button", name="Save the override").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+    assert axe_violations(page) == []
+    page.get_by_label("Why the allocation differs from the formula").fill("MARAC co-ordinator post")
+    page.get_by_role("button", name="Save the override").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("the reason is kept with it")
+    expect(page.locator("main")).to_contain_text("£4,877 against the formula")

@@ -6,6 +6,7 @@ Passwords are random and printed once, when the login is created; `--reset-passw
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -14,11 +15,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from allocations import services
+from allocations.models import Formula
 from commissioning import roles
 from commissioning.models import Commission, User
 from partners.models import Partner
 
 DEMO_COMMISSION = "Joint Commissioning for Domestic Abuse Services in Lancashire"
+DEMO_BUDGETS = {"2013/14": Decimal("1502548"), "2014/15": Decimal("1502449"), "2015/16": Decimal("1502449")}
 # (username, role, partner name for a partner login)
 DEMO_LOGINS = (
     ("officer", roles.OFFICER, None),
@@ -42,6 +46,7 @@ class Command(BaseCommand):
                 self.stdout.write("Lancashire demo already loaded.")
             else:
                 call_command("loaddata", "lancashire", verbosity=0)
+                self._plan(Commission.objects.get(name=DEMO_COMMISSION))
                 self.stdout.write(self.style.SUCCESS("Loaded the Lancashire demo commission."))
             created = self._logins(reset_passwords)
         if created:
@@ -52,6 +57,26 @@ class Command(BaseCommand):
             for username, role, password in created:
                 self.stdout.write(f"  {role:<24} username: {username:<16} password: {password}")
             self.stdout.write("")
+
+    def _plan(self, commission: Commission) -> None:
+        """The funding plan of the seeds, made through the same services an officer uses.
+
+        Year budgets: £1,502,548 in 2013/14 (seed 002's Year 1 column) and £1,502,449 in each of 2014/15 and
+        2015/16 (its Year 2 and 3 table), split 5/17/68/10. The formula asks the twelve districts the seed 000
+        amounts, which sum to £101,000 a year, not the £100,000 the letter states.
+        """
+        for year in commission.years.order_by("number"):
+            services.year_budget_set(financial_year=year, amount=DEMO_BUDGETS[year.label], by=None)
+        districts = commission.memberships.filter(partner__kind=Partner.Kind.DISTRICT_COUNCIL).select_related("partner")
+        formula = services.formula_create(
+            commission=commission,
+            name="District contributions (letter of 18 December 2012)",
+            method=Formula.Method.FIXED,
+            by=None,
+            note="The amounts the December 2012 letter asked of each district council, per year for three years.",
+            participants=[services.ParticipantInput(m.partner, m.requested_per_year) for m in districts],
+        )
+        services.requests_draft(formula=formula, by=None)
 
     def _logins(self, reset_passwords: bool) -> list[tuple[str, str, str]]:
         shown = []

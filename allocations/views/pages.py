@@ -1,0 +1,267 @@
+"""Officer and reader pages for formulas, requests, allocations, monitoring and reconciliation.
+
+Every view checks the commission first (staff who may read commissions) and then the model permission of
+what it changes; partner finance leads and outsiders are refused before any lookup.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from allocations import selectors, services
+from allocations.forms import (
+    WALBY_CATEGORIES,
+    AllocationOverrideForm,
+    CategoryWeightsForm,
+    FixedAmountsForm,
+    FormulaCreateForm,
+    MonitoringReturnForm,
+    YearBudgetForm,
+)
+from allocations.models import Formula, WorkStreamAllocation
+from commissioning.access import get_commission_for_user, require_perm
+from commissioning.models import Commission, FinancialYear, User
+from commissioning.money import format_pounds
+from partners.models import Membership
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _commission(request: HttpRequest, commission_pk: int, *, perm: str | None = None) -> Commission:
+    commission = get_commission_for_user(_user(request), commission_pk)
+    if perm:
+        require_perm(_user(request), perm)
+    return commission
+
+
+def _form_errors(form: object, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)  # type: ignore[attr-defined]
+    else:
+        form.add_error(None, error.messages)  # type: ignore[attr-defined]
+
+
+# Formulas and requests ------------------------------------------------------------------------------------
+
+
+@login_required
+def formula_list(request: HttpRequest, commission_pk: int) -> HttpResponse:
+    commission = _commission(request, commission_pk, perm="allocations.view_formula")
+    context = {"commission": commission, "formulas": selectors.commission_formulas(commission)}
+    return render(request, "allocations/formula_list.html", context)
+
+
+@login_required
+def formula_detail(request: HttpRequest, commission_pk: int, pk: int) -> HttpResponse:
+    commission = _commission(request, commission_pk, perm="allocations.view_formula")
+    formula = get_object_or_404(selectors.commission_formulas(commission), pk=pk)
+    try:
+        result, error = services.formula_compute(formula), None
+    except ValidationError as problem:
+        result, error = None, " ".join(problem.messages)
+    context = {"commission": commission, "formula": formula, "result": result, "error": error}
+    return render(request, "allocations/formula_detail.html", context)
+
+
+@login_required
+def formula_create(request: HttpRequest, commission_pk: int) -> HttpResponse:
+    commission = _commission(request, commission_pk, perm="allocations.add_formula")
+    form = FormulaCreateForm(request.POST or None, commission=commission)
+    if request.method == "POST" and form.is_valid():
+        try:
+            formula = services.formula_create(
+                commission=commission,
+                name=form.cleaned_data["name"],
+                method=form.cleaned_data["method"],
+                total=form.cleaned_data["total"],
+                rounding_unit=form.cleaned_data["rounding_unit"],
+                basis_dataset=form.cleaned_data["basis_dataset"]
+                if form.cleaned_data["method"] == Formula.Method.WEIGHTED
+                else None,
+                participants=_participants(commission, form),
+                categories=_categories(form),
+                by=_user(request),
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"{formula} created.")
+            return redirect("formula-detail", commission_pk=commission.pk, pk=formula.pk)
+    return render(request, "allocations/formula_form.html", {"commission": commission, "form": form})
+
+
+def _participants(commission: Commission, form: FormulaCreateForm) -> list[services.ParticipantInput]:
+    fixed = form.cleaned_data["method"] == Formula.Method.FIXED
+    asked = dict(
+        Membership.objects.filter(commission=commission).values_list("partner_id", "requested_per_year")
+    )
+    return [
+        services.ParticipantInput(partner, (asked.get(partner.pk) or 0) if fixed else None)  # type: ignore[arg-type]
+        for partner in form.cleaned_data["participants"]
+    ]
+
+
+def _categories(form: FormulaCreateForm) -> list[services.CategoryInput]:
+    if form.cleaned_data["method"] != Formula.Method.COST_MODEL:
+        return []
+    spread = form.cleaned_data["basis_dataset"]
+    return [
+        services.CategoryInput(
+            name=label,
+            weight=form.cleaned_data[f"weight_{key}"] or 0,
+            source=form.cleaned_data["weights_source"],
+            partner_kinds=kinds,
+            # Housing falls on district councils "spread by population" when a dataset is chosen.
+            spread_dataset=spread if key == "housing" else None,
+        )
+        for key, label, kinds in WALBY_CATEGORIES
+    ]
+
+
+@login_required
+def formula_revise(request: HttpRequest, commission_pk: int, pk: int) -> HttpResponse:
+    commission = _commission(request, commission_pk, perm="allocations.add_formula")
+    formula = get_object_or_404(commission.formulas.select_related("basis_dataset"), pk=pk)
+    form_class = FixedAmountsForm if formula.method == Formula.Method.FIXED else CategoryWeightsForm
+    form = form_class(request.POST or None, formula=formula)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revised = _revise(formula, form, _user(request))
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"Saved as {revised}; version {formula.version} is kept as it was.")
+            return redirect("formula-detail", commission_pk=commission.pk, pk=revised.pk)
+    context = {"commission": commission, "formula": formula, "form": form}
+    return render(request, "allocations/formula_revise.html", context)
+
+
+def _revise(formula: Formula, form: FixedAmountsForm | CategoryWeightsForm, by: User) -> Formula:
+    if isinstance(form, FixedAmountsForm):
+        participants = [services.ParticipantInput(partner, amount) for partner, amount in form.amounts()]
+        return services.formula_revise(formula=formula, by=by, participants=participants)
+    categories = [
+        services.CategoryInput(
+            name=category.name,
+            weight=form.cleaned_data[f"weight_{category.pk}"],
+            source=form.cleaned_data[f"source_{category.pk}"],
+            partner_kinds=tuple(category.partner_kinds),
+            spread_dataset=category.spread_dataset,
+        )
+        for category in form.categories
+    ]
+    return services.formula_revise(formula=formula, by=by, total=form.cleaned_data["total"], categories=categories)
+
+
+@require_POST
+@login_required
+def formula_draft_requests(request: HttpRequest, commission_pk: int, pk: int) -> HttpResponse:
+    commission = _commission(request, commission_pk, perm="partners.add_contributionrequest")
+    formula = get_object_or_404(commission.formulas, pk=pk)
+    try:
+        drafted = services.requests_draft(formula=formula, by=_user(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("formula-detail", commission_pk=commission.pk, pk=formula.pk)
+    messages.success(request, f"{len(drafted)} draft requests made from {formula}.")
+    return redirect("request-list", commission_pk=commission.pk)
+
+
+@login_required
+def request_list(request: HttpRequest, commission_pk: int) -> HttpResponse:
+    commission = _commission(request, commission_pk, perm="partners.view_contributionrequest")
+    requests = list(selectors.commission_requests(commission))
+    years: dict[FinancialYear, list] = {}
+    for contribution_request in requests:
+        years.setdefault(contribution_request.financial_year, []).append(contribution_request)
+    totals = {year: sum((r.amount for r in rows), 0) for year, rows in years.items()}
+    context = {"commission": commission, "years": [(year, rows, totals[year]) for year, rows in years.items()]}
+    return render(request, "allocations/request_list.html", context)
+
+
+# Allocations, budgets, overrides and monitoring -----------------------------------------------------------
+
+
+@login_required
+def allocation_list(request: HttpRequest, commission_pk: int) -> HttpResponse:
+    commission = _commission(request, commission_pk, perm="allocations.view_workstreamallocation")
+    context = {"commission": commission, "years": selectors.commission_allocations(commission)}
+    return render(request, "allocations/allocation_list.html", context)
+
+
+@login_required
+def year_budget_edit(request: HttpRequest, commission_pk: int, year_pk: int) -> HttpResponse:
+    commission = _commission(request, commission_pk, perm="allocations.add_yearbudget")
+    year = get_object_or_404(commission.years, pk=year_pk)
+    budget = getattr(year, "budget", None)
+    initial = {"amount": budget.amount, "rounding_unit": budget.rounding_unit, "note": budget.note} if budget else None
+    form = YearBudgetForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.year_budget_set(financial_year=year, by=_user(request), **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"{year} budget set to {format_pounds(form.cleaned_data['amount'])} and split.")
+            return redirect("allocation-list", commission_pk=commission.pk)
+    context = {"commission": commission, "year": year, "form": form}
+    return render(request, "allocations/year_budget_form.html", context)
+
+
+@login_required
+def allocation_override(request: HttpRequest, commission_pk: int, pk: int) -> HttpResponse:
+    commission = _commission(request, commission_pk, perm="allocations.change_workstreamallocation")
+    allocation = get_object_or_404(
+        WorkStreamAllocation.objects.select_related("work_stream", "financial_year").prefetch_related(
+            "overrides__by"
+        ),
+        pk=pk,
+        financial_year__commission=commission,
+    )
+    form = AllocationOverrideForm(request.POST or None, initial={"amount": allocation.amount})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocation_override(allocation=allocation, by=_user(request), **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"{allocation} changed; the reason is kept with it.")
+            return redirect("allocation-list", commission_pk=commission.pk)
+    context = {"commission": commission, "allocation": allocation, "form": form}
+    return render(request, "allocations/allocation_override_form.html", context)
+
+
+@login_required
+def monitoring_create(request: HttpRequest, commission_pk: int, year_pk: int) -> HttpResponse:
+    commission = _commission(request, commission_pk, perm="allocations.add_monitoringreturn")
+    year = get_object_or_404(commission.years, pk=year_pk)
+    form = MonitoringReturnForm(request.POST or None, commission=commission)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.monitoring_return_record(financial_year=year, by=_user(request), **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, "Monitoring return recorded.")
+            return redirect("allocation-list", commission_pk=commission.pk)
+    context = {"commission": commission, "year": year, "form": form}
+    return render(request, "allocations/monitoring_form.html", context)
+
+
+# Reconciliation -------------------------------------------------------------------------------------------
+
+
+@login_required
+def reconciliation(request: HttpRequest, commission_pk: int) -> HttpResponse:
+    commission = _commission(request, commission_pk, perm="allocations.view_tableimport")
+    context = {"commission": commission, "report": selectors.commission_reconciliation(commission)}
+    return render(request, "allocations/reconciliation.html", context)
