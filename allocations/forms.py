@@ -58,8 +58,12 @@ class MonitoringReturnForm(GovukFormMixin, forms.Form):
     quarter = forms.TypedChoiceField(
         label="Quarter",
         coerce=int,
-        choices=[(1, "Quarter 1 (April to June)"), (2, "Quarter 2 (July to September)"),
-                 (3, "Quarter 3 (October to December)"), (4, "Quarter 4 (January to March)")],
+        choices=[
+            (1, "Quarter 1 (April to June)"),
+            (2, "Quarter 2 (July to September)"),
+            (3, "Quarter 3 (October to December)"),
+            (4, "Quarter 4 (January to March)"),
+        ],
         widget=forms.RadioSelect,
     )
     forecast = _money("Full-year forecast outturn, in pounds")

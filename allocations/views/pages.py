@@ -101,9 +101,7 @@ def formula_create(request: HttpRequest, commission_pk: int) -> HttpResponse:
 
 def _participants(commission: Commission, form: FormulaCreateForm) -> list[services.ParticipantInput]:
     fixed = form.cleaned_data["method"] == Formula.Method.FIXED
-    asked = dict(
-        Membership.objects.filter(commission=commission).values_list("partner_id", "requested_per_year")
-    )
+    asked = dict(Membership.objects.filter(commission=commission).values_list("partner_id", "requested_per_year"))
     return [
         services.ParticipantInput(partner, (asked.get(partner.pk) or 0) if fixed else None)  # type: ignore[arg-type]
         for partner in form.cleaned_data["participants"]
@@ -221,9 +219,7 @@ def year_budget_edit(request: HttpRequest, commission_pk: int, year_pk: int) -> 
 def allocation_override(request: HttpRequest, commission_pk: int, pk: int) -> HttpResponse:
     commission = _commission(request, commission_pk, perm="allocations.change_workstreamallocation")
     allocation = get_object_or_404(
-        WorkStreamAllocation.objects.select_related("work_stream", "financial_year").prefetch_related(
-            "overrides__by"
-        ),
+        WorkStreamAllocation.objects.select_related("work_stream", "financial_year").prefetch_related("overrides__by"),
         pk=pk,
         financial_year__commission=commission,
     )
