@@ -6,6 +6,8 @@ what it changes; partner finance leads and outsiders are refused before any look
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -26,8 +28,8 @@ from allocations.forms import (
 from allocations.models import Formula, WorkStreamAllocation
 from commissioning.access import get_commission_for_user, require_perm
 from commissioning.models import Commission, FinancialYear, User
-from commissioning.money import format_pounds
-from partners.models import Membership
+from commissioning.money import ZERO, format_pounds
+from partners.models import ContributionRequest, Membership
 
 
 def _user(request: HttpRequest) -> User:
@@ -103,7 +105,7 @@ def _participants(commission: Commission, form: FormulaCreateForm) -> list[servi
     fixed = form.cleaned_data["method"] == Formula.Method.FIXED
     asked = dict(Membership.objects.filter(commission=commission).values_list("partner_id", "requested_per_year"))
     return [
-        services.ParticipantInput(partner, (asked.get(partner.pk) or 0) if fixed else None)  # type: ignore[arg-type]
+        services.ParticipantInput(partner, (asked.get(partner.pk) or ZERO) if fixed else None)
         for partner in form.cleaned_data["participants"]
     ]
 
@@ -115,7 +117,7 @@ def _categories(form: FormulaCreateForm) -> list[services.CategoryInput]:
     return [
         services.CategoryInput(
             name=label,
-            weight=form.cleaned_data[f"weight_{key}"] or 0,
+            weight=form.cleaned_data[f"weight_{key}"] or Decimal("0"),
             source=form.cleaned_data["weights_source"],
             partner_kinds=kinds,
             # Housing falls on district councils "spread by population" when a dataset is chosen.
@@ -178,10 +180,10 @@ def formula_draft_requests(request: HttpRequest, commission_pk: int, pk: int) ->
 def request_list(request: HttpRequest, commission_pk: int) -> HttpResponse:
     commission = _commission(request, commission_pk, perm="partners.view_contributionrequest")
     requests = list(selectors.commission_requests(commission))
-    years: dict[FinancialYear, list] = {}
+    years: dict[FinancialYear, list[ContributionRequest]] = {}
     for contribution_request in requests:
         years.setdefault(contribution_request.financial_year, []).append(contribution_request)
-    totals = {year: sum((r.amount for r in rows), 0) for year, rows in years.items()}
+    totals = {year: sum((r.amount for r in rows), ZERO) for year, rows in years.items()}
     context = {"commission": commission, "years": [(year, rows, totals[year]) for year, rows in years.items()]}
     return render(request, "allocations/request_list.html", context)
 
