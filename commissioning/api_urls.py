@@ -16,4 +16,5 @@ router.register("financial-years", api.FinancialYearViewSet, basename="financial
 urlpatterns = [
     path("", include(router.urls)),
     path("", include("partners.api_urls")),
+    path("", include("allocations.api_urls")),
 ]
