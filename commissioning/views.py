@@ -1,4 +1,4 @@
-"""Staff pages: the list of commissions and one commission's set-up."""
+"""Staff pages: the list of commissions, one commission's set-up, and the API reference."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from commissioning import selectors
+from commissioning import api_docs, selectors
+from commissioning.api import may_use_api
 from commissioning.models import Commission, User
 
 
@@ -37,3 +38,11 @@ def commission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     commission = _get_commission_for_user(request.user, pk)  # type: ignore[arg-type]
     overview = selectors.commission_overview(commission)
     return render(request, "commissioning/commission_detail.html", {"overview": overview, "commission": commission})
+
+
+@login_required
+def api_reference(request: HttpRequest) -> HttpResponse:
+    """The API reference, rendered here from the schema: see commissioning/api_docs.py for why not Swagger UI."""
+    if not may_use_api(request.user):
+        raise PermissionDenied
+    return render(request, "commissioning/api_reference.html", {"reference": api_docs.api_reference()})
