@@ -6,10 +6,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from allocations.models import (
+    AllocationOverride,
+    BasisDataset,
+    BasisValue,
+    CostCategory,
     Formula,
+    FormulaParticipant,
     ImportedWorkStreamAllocation,
     MonitoringReturn,
     TableImport,
@@ -17,7 +22,7 @@ from allocations.models import (
     YearBudget,
 )
 from commissioning.models import Commission, FinancialYear, WorkStream
-from commissioning.money import ZERO, format_pounds
+from commissioning.money import ZERO, MoneyField, format_pounds
 from partners.models import ContributionRequest
 
 
@@ -130,6 +135,88 @@ def commission_formulas(commission: Commission) -> QuerySet[Formula]:
 def commission_requests(commission: Commission) -> QuerySet[ContributionRequest]:
     return commission.contribution_requests.select_related("financial_year", "formula").order_by(
         "financial_year__number", "partner_name"
+    )
+
+
+# Lists for the API: every row with what it shows, in a fixed number of queries --------------------------------
+
+
+def formula_list() -> QuerySet[Formula]:
+    """Every formula version with its basis dataset, participants and cost categories (three queries).
+
+    `next_version_id` is the version that superseded it, or None for the version in force.
+    """
+    return (
+        Formula.objects.select_related("basis_dataset", "created_by")
+        .prefetch_related(
+            Prefetch("participants", queryset=FormulaParticipant.objects.select_related("partner")),
+            Prefetch("cost_categories", queryset=CostCategory.objects.select_related("spread_dataset")),
+        )
+        .annotate(next_version_id=F("superseded_by__id"))
+        .order_by("commission_id", "name", "-version")
+    )
+
+
+def basis_dataset_list() -> QuerySet[BasisDataset]:
+    """Every basis dataset with its values and their partners (two queries)."""
+    return BasisDataset.objects.prefetch_related(
+        Prefetch("values", queryset=BasisValue.objects.select_related("partner"))
+    ).order_by("name")
+
+
+def basis_datasets_for_commission(datasets: QuerySet[BasisDataset], commission_id: int) -> QuerySet[BasisDataset]:
+    """The datasets a commission uses: weighting a formula, spreading a cost category, or imported into it.
+
+    Datasets belong to no commission (one population estimate serves many), so this is how a commission finds its.
+    """
+    spreading = CostCategory.objects.filter(formula__commission_id=commission_id).values("spread_dataset_id")
+    return datasets.filter(
+        Q(formulas__commission_id=commission_id) | Q(pk__in=spreading) | Q(table_import__commission_id=commission_id)
+    ).distinct()
+
+
+def allocation_list() -> QuerySet[WorkStreamAllocation]:
+    """Every work-stream allocation with its year, work-stream, override and the history of overrides (two queries)."""
+    return (
+        WorkStreamAllocation.objects.select_related("financial_year", "work_stream", "overridden_by")
+        .prefetch_related(
+            Prefetch("overrides", queryset=AllocationOverride.objects.select_related("by").order_by("at", "pk"))
+        )
+        .order_by(
+            "financial_year__commission_id", "financial_year__number", "work_stream__position", "work_stream__name"
+        )
+    )
+
+
+def year_budget_list() -> QuerySet[YearBudget]:
+    """Every year's budget with the allocation lines it was split into (two queries)."""
+    return (
+        YearBudget.objects.select_related("financial_year", "set_by")
+        .prefetch_related(
+            Prefetch(
+                "financial_year__allocations",
+                queryset=WorkStreamAllocation.objects.select_related("work_stream"),
+            )
+        )
+        .order_by("financial_year__commission_id", "financial_year__number")
+    )
+
+
+def monitoring_return_list() -> QuerySet[MonitoringReturn]:
+    """Every monitoring return with the allocation in force for its year and work-stream, and the variance
+    (allocation − forecast; positive is an underspend), both computed by the database in integer pence. One query.
+
+    Both are None where the year has no allocation for the work-stream yet. An imported row's own allocation and
+    variance stay as stated (`stated_allocation`, `stated_variance`) for the reconciliation to check.
+    """
+    allocation = WorkStreamAllocation.objects.filter(
+        financial_year=OuterRef("financial_year"), work_stream=OuterRef("work_stream")
+    ).values("amount")[:1]
+    return (
+        MonitoringReturn.objects.select_related("financial_year", "work_stream", "recorded_by")
+        .annotate(allocation_amount=Subquery(allocation, output_field=MoneyField()))
+        .annotate(variance=ExpressionWrapper(F("allocation_amount") - F("forecast"), output_field=MoneyField()))
+        .order_by("financial_year__commission_id", "financial_year__number", "quarter", "work_stream__position", "pk")
     )
 
 

@@ -213,9 +213,11 @@ TASKS = {
 }
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers a request without credentials with the first class's challenge, so a system gets
+    # 401 with `WWW-Authenticate: Token` rather than a bare 403. Pages' sessions still work (with CSRF on writes).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -223,12 +225,25 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    # Services raise Django's ValidationError; this turns it into a 400 with the service's message.
+    "EXCEPTION_HANDLER": "commissioning.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pooled fund manager API",
     "DESCRIPTION": "Joint commissions, formulas, allocations and reconciliation. Money travels as decimal strings.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema is for those with some part of the API to use, like the reference page (/api/docs/).
+    "SERVE_PERMISSIONS": ["commissioning.api.ApiUsers"],
+    # Tags and operation ids from the resource (`formulas_list`), not from the version prefix (`v1_formulas_list`).
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Stable names for choice sets: one for a set several fields use (a partner's kind; the kinds that bear a cost
+    # category), and one per model for the several `status` fields.
+    "ENUM_NAME_OVERRIDES": {
+        "PartnerKindEnum": "partners.models.Partner.Kind",
+        "CommissionStatusEnum": "commissioning.models.Commission.Status",
+        "ContributionRequestStatusEnum": "partners.models.ContributionRequest.Status",
+    },
 }
 
 # django-import-export: only those who may add a model may import it (the library's default lets any admin user).

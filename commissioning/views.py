@@ -1,13 +1,15 @@
-"""Staff pages: the list of commissions and one commission's set-up."""
+"""Staff pages: the list of commissions, one commission's set-up, and the API reference."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from commissioning import selectors
+from commissioning import api_docs, selectors
 from commissioning.access import get_commission_for_user, require_perm
+from commissioning.api import may_use_api
 from commissioning.models import User
 
 
@@ -26,3 +28,11 @@ def commission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     commission = get_commission_for_user(request.user, pk)  # type: ignore[arg-type]
     overview = selectors.commission_overview(commission)
     return render(request, "commissioning/commission_detail.html", {"overview": overview, "commission": commission})
+
+
+@login_required
+def api_reference(request: HttpRequest) -> HttpResponse:
+    """The API reference, rendered here from the schema: see commissioning/api_docs.py for why not Swagger UI."""
+    if not may_use_api(request.user):
+        raise PermissionDenied
+    return render(request, "commissioning/api_reference.html", {"reference": api_docs.api_reference()})

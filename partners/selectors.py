@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from partners.models import Contact, Membership, Partner, PartnerSuccession
+from partners.models import Contact, ContributionRequest, Membership, Partner, PartnerSuccession
 
 
 def partner_memberships(partner: Partner) -> QuerySet[Membership]:
@@ -29,3 +29,19 @@ def visible_partners(user) -> QuerySet[Partner]:  # type: ignore[no-untyped-def]
     if user.has_perm("partners.view_partner"):
         return Partner.objects.all()
     return Partner.objects.none()
+
+
+def visible_requests(user) -> QuerySet[ContributionRequest]:  # type: ignore[no-untyped-def]
+    """The contribution requests a user may see, with what a listing shows, in one query.
+
+    A partner login sees its own partner's requests and no other's, whatever permissions it holds; staff who read
+    requests see them all; anyone else sees none.
+    """
+    requests = ContributionRequest.objects.select_related("partner", "financial_year", "formula").order_by(
+        "commission_id", "financial_year__number", "partner_name", "pk"
+    )
+    if getattr(user, "partner_id", None):
+        return requests.filter(partner_id=user.partner_id)
+    if user.has_perm("partners.view_contributionrequest"):
+        return requests
+    return requests.none()

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from tests import factories
+from tests.api_support import build_world
 
 
 @pytest.fixture
@@ -84,3 +85,19 @@ def as_user():  # type: ignore[no-untyped-def]
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """Hashing at production strength only slows the suite; nothing here tests the hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def as_persona(request, as_user):  # type: ignore[no-untyped-def]
+    """`as_persona("lead_a")` gives a client signed in as that persona; `as_persona("anonymous")` one signed out."""
+
+    def client_for(name: str) -> Client:
+        return Client() if name == "anonymous" else as_user(request.getfixturevalue(name))
+
+    return client_for
+
+
+@pytest.fixture
+def world(commission, partner_a, partner_b, officer):  # type: ignore[no-untyped-def]
+    """Something at every API endpoint: see tests/api_support.py."""
+    return build_world(commission, partner_a, partner_b, officer)

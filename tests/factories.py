@@ -8,6 +8,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group
 
+from allocations.models import BasisDataset, BasisValue, ImportedContribution, StatedTotal, TableImport
 from commissioning import roles, services
 from commissioning.models import Commission, Reserve, User, WorkStream
 from partners.models import Contact, Membership, Partner, PartnerSuccession
@@ -140,10 +141,54 @@ class PartnerLeadFactory(UserFactory):
 
 class BasisDatasetFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "allocations.BasisDataset"
+        model = BasisDataset
 
-    name = factory.Sequence(lambda n: f"Population aged 16-59 ({n})")
-    measure = "Population aged 16-59"
+    name = factory.Sequence(lambda n: f"Population aged 16–59 ({n})")
+    measure = "Population aged 16–59"
     unit = "people"
     source = "ONS mid-year population estimates"
     vintage = "mid-2012"
+
+
+class BasisValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BasisValue
+
+    dataset = factory.SubFactory(BasisDatasetFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    value = Decimal("1000")
+
+
+class TableImportFactory(factory.django.DjangoModelFactory):
+    """A table as it came in; its lines and stated totals are added with the factories below."""
+
+    class Meta:
+        model = TableImport
+
+    commission = factory.SubFactory(CommissionFactory)
+    kind = TableImport.Kind.CONTRIBUTIONS
+    title = factory.Sequence(lambda n: f"District contributions requested ({n})")
+    source = "Letter of 18 December 2012 (seed 000)"
+    file_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class ImportedContributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportedContribution
+
+    table_import = factory.SubFactory(TableImportFactory)
+    row_number = factory.Sequence(lambda n: n + 2)
+    partner = factory.SubFactory(PartnerFactory)
+    name_as_stated = factory.LazyAttribute(lambda line: line.partner.name)
+    amount = Decimal("1000.00")
+
+
+class StatedTotalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StatedTotal
+
+    table_import = factory.SubFactory(TableImportFactory)
+    column = "amount"
+    label = "Total"
+    row_number = 99
+    amount = Decimal("1000.00")

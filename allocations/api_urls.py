@@ -1,0 +1,22 @@
+"""Allocations' resources under `/api/v1/` (included by commissioning/api_urls.py)."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from allocations import api
+
+router = SimpleRouter()
+router.register("formulas", api.FormulaViewSet, basename="formula")
+router.register("basis-datasets", api.BasisDatasetViewSet, basename="basis-dataset")
+router.register("allocations", api.AllocationViewSet, basename="allocation")
+router.register("year-budgets", api.YearBudgetViewSet, basename="year-budget")
+router.register("monitoring-returns", api.MonitoringReturnViewSet, basename="monitoring-return")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path(
+        "commissions/<int:pk>/reconciliation/",
+        api.CommissionReconciliationView.as_view(),
+        name="commission-reconciliation",
+    ),
+]
