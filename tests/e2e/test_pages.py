@@ -111,6 +111,8 @@ def test_allocation_formula_request_and_reconciliation_pages_are_accessible(page
         page.goto(base + path)
         expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
         assert axe_violations(page) == [], path
+    page.goto(f"{live_server.url}/api/docs/")
+    assert axe_violations(page) == [], "/api/docs/"
 
 
 def test_officer_overrides_an_allocation_with_a_reason(page: Page, live_server, demo):
