@@ -1,0 +1,181 @@
+"""Properties of scenarios on random formulas and changes: exact, never negative, deterministic; re-spreading
+closes the gap exactly; and computing a scenario never changes live data."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from allocations import scenarios
+from allocations.formulas import FIXED, WEIGHTED, FormulaSpec, Participant
+from allocations.models import (
+    BasisDataset,
+    BasisValue,
+    CostCategory,
+    Formula,
+    FormulaParticipant,
+    Scenario,
+    WorkStreamAllocation,
+    YearBudget,
+)
+from allocations.scenario_selectors import scenario_preview, scenario_result
+from allocations.scenario_services import scenario_save
+from commissioning.models import Commission, Reserve, WorkStream
+from commissioning.money import POUND
+from partners.models import ContributionRequest, Membership, Partner
+
+pounds = st.integers(min_value=0, max_value=2_000_000).map(Decimal)
+CONTEXT = scenarios.PlanContext(
+    commission_target=Decimal("3500000.00"),
+    years=(
+        scenarios.YearInfo(1, "2013/14"),
+        scenarios.YearInfo(2, "2014/15", {1: Decimal("75123"), 2: Decimal("1427326")}),
+        scenarios.YearInfo(3, "2015/16"),
+    ),
+    reserves=(scenarios.ReserveInfo("Crime and Disorder reserve", Decimal("730000.00")),),
+    work_streams=(
+        scenarios.WorkStreamInfo(1, "Workforce and Co-ordination", Decimal("5")),
+        scenarios.WorkStreamInfo(2, "The rest", Decimal("95")),
+    ),
+)
+
+
+@st.composite
+def specs_and_changes(draw):  # type: ignore[no-untyped-def]
+    """A fixed or weighted formula of 1–12 partners, and changes of every kind it can take."""
+    method = draw(st.sampled_from([FIXED, WEIGHTED]))
+    count = draw(st.integers(min_value=1, max_value=12))
+    participants = tuple(
+        Participant(
+            partner_id=index + 1,
+            name=f"Partner {index + 1:02d}",
+            kind="district_council",
+            fixed_amount=draw(pounds) if method == FIXED else None,
+            basis_value=Decimal(draw(st.integers(min_value=1, max_value=500_000))) if method == WEIGHTED else None,
+        )
+        for index in range(count)
+    )
+    total = draw(pounds) if method == WEIGHTED else None
+    spec = FormulaSpec(method=method, participants=participants, total=total, unit=POUND)
+    ids = [p.partner_id for p in participants]
+    declines = draw(st.lists(st.sampled_from(ids), unique=True, max_size=count))
+    others = [pk for pk in ids if pk not in declines]
+    pays = draw(st.dictionaries(st.sampled_from(others), pounds, max_size=len(others))) if others else {}
+    raw: dict = {"declines": declines, "pays": {str(pk): str(amount) for pk, amount in pays.items()}}  # type: ignore[type-arg]
+    if draw(st.booleans()):
+        raw["total"] = str(draw(pounds))
+    if method == WEIGHTED and draw(st.booleans()):
+        raw["basis_values"] = {str(draw(st.sampled_from(ids))): str(draw(st.integers(min_value=1, max_value=500_000)))}
+    return spec, raw
+
+
+def _parse(spec, raw):  # type: ignore[no-untyped-def]
+    try:
+        return scenarios.parse_changes(raw, spec)
+    except scenarios.ChangesError:
+        return None  # no change at all: nothing to compute
+
+
+@settings(max_examples=300, deadline=None)
+@given(specs_and_changes())
+def test_scenario_requests_are_exact_never_negative_and_deterministic(case):  # type: ignore[no-untyped-def]
+    spec, raw = case
+    changes = _parse(spec, raw)
+    if changes is None:
+        return
+    result = scenarios.compute(spec, changes, CONTEXT)
+    assert sum((line.scenario for line in result.lines), Decimal(0)) == result.scenario_total
+    assert all(line.scenario >= 0 for line in result.lines)
+    assert result.shortfall.value == result.target - result.scenario_total
+    assert result.shortfall_over_years.value == 3 * result.shortfall.value
+    assert scenarios.compute(spec, changes, CONTEXT) == result
+
+
+@settings(max_examples=300, deadline=None)
+@given(specs_and_changes())
+def test_every_way_to_close_the_gap_closes_it_exactly(case):  # type: ignore[no-untyped-def]
+    spec, raw = case
+    changes = _parse(spec, raw)
+    if changes is None:
+        return
+    result = scenarios.compute(spec, changes, CONTEXT)
+    gap = result.shortfall.value
+    if gap <= 0:
+        assert result.respread is None
+        assert result.reserves == ()
+        assert result.work_stream_years == ()
+        return
+    if result.respread.possible:
+        assert result.respread.total_extra == gap
+        assert result.respread.new_total == result.target
+        assert all(line.new >= 0 for line in result.respread.lines)
+        if spec.method == FIXED:
+            assert all(line.extra >= 0 for line in result.respread.lines)
+    for year in result.work_stream_years:
+        assert year.spread_total == gap
+        assert year.spread_becomes_total == year.allocation_total - gap
+    (reserve,) = result.reserves
+    assert reserve.needed == 3 * gap
+    assert reserve.covers == (reserve.left_after >= 0)
+
+
+def _snapshot() -> dict[str, list]:  # type: ignore[type-arg]
+    """Every row of live data a scenario could touch, as plain values."""
+    models = (
+        Commission,
+        WorkStream,
+        Reserve,
+        Partner,
+        Membership,
+        Formula,
+        FormulaParticipant,
+        CostCategory,
+        BasisDataset,
+        BasisValue,
+        ContributionRequest,
+        YearBudget,
+        WorkStreamAllocation,
+        Scenario,
+    )
+    return {model.__name__: list(model.objects.order_by("pk").values_list()) for model in models}
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_computing_any_scenario_leaves_live_data_unchanged(
+    data, fixed_formula, weighted_formula, districts, trio, reserve
+):  # type: ignore[no-untyped-def]
+    """Previewing and showing scenarios writes nothing: every row, counted and compared, is as it was."""
+    before = _snapshot()
+    formula, partners = data.draw(st.sampled_from([(fixed_formula, districts), (weighted_formula, trio)]))
+    ids = [partner.pk for partner in partners.values()]
+    raw: dict = {  # type: ignore[type-arg]
+        "declines": data.draw(st.lists(st.sampled_from(ids), unique=True, max_size=3)),
+        "total": str(data.draw(st.integers(min_value=1, max_value=500_000))),
+    }
+    kept = [pk for pk in ids if pk not in raw["declines"]]
+    if kept:
+        raw["pays"] = {str(data.draw(st.sampled_from(kept))): str(data.draw(st.integers(0, 50_000)))}
+    if formula.method == Formula.Method.WEIGHTED:
+        raw["basis_values"] = {str(data.draw(st.sampled_from(ids))): str(data.draw(st.integers(1, 1000)))}
+    scenario_preview(formula=formula, changes=raw)
+    assert _snapshot() == before
+
+
+@pytest.mark.django_db
+def test_showing_a_saved_scenario_writes_nothing(fixed_formula, districts, officer):
+    scenario = scenario_save(
+        commission=fixed_formula.commission,
+        formula=fixed_formula,
+        name="Preston declines",
+        description="",
+        changes={"declines": [districts["Preston City Council"].pk]},
+        by=officer,
+    )
+    before = _snapshot()
+    scenario_result(scenario)
+    assert _snapshot() == before
