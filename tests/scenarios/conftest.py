@@ -8,9 +8,19 @@ from decimal import Decimal
 
 import pytest
 
-from allocations.models import BasisDataset, BasisValue, Formula
+from allocations.models import (
+    BasisDataset,
+    BasisValue,
+    CostCategory,
+    Formula,
+    FormulaParticipant,
+    Scenario,
+    WorkStreamAllocation,
+    YearBudget,
+)
 from allocations.services import CategoryInput, ParticipantInput, formula_create
-from partners.models import Partner
+from commissioning.models import Commission, Reserve, WorkStream
+from partners.models import ContributionRequest, Membership, Partner
 from tests import factories
 
 # The 12 districts and the yearly amounts the letter of 18 December 2012 asked of them. They sum to £101,000,
@@ -134,3 +144,24 @@ def cost_model_formula(commission, cost_partners, officer):  # type: ignore[no-u
 
 def ids(partners: dict, *names: str) -> list[int]:  # type: ignore[type-arg]
     return [partners[name].pk for name in names]
+
+
+def live_data_snapshot() -> dict[str, list]:  # type: ignore[type-arg]
+    """Every row of live data a scenario could touch, as plain values."""
+    models = (
+        Commission,
+        WorkStream,
+        Reserve,
+        Partner,
+        Membership,
+        Formula,
+        FormulaParticipant,
+        CostCategory,
+        BasisDataset,
+        BasisValue,
+        ContributionRequest,
+        YearBudget,
+        WorkStreamAllocation,
+        Scenario,
+    )
+    return {model.__name__: list(model.objects.order_by("pk").values_list()) for model in models}

@@ -11,21 +11,11 @@ from hypothesis import strategies as st
 
 from allocations import scenarios
 from allocations.formulas import FIXED, WEIGHTED, FormulaSpec, Participant
-from allocations.models import (
-    BasisDataset,
-    BasisValue,
-    CostCategory,
-    Formula,
-    FormulaParticipant,
-    Scenario,
-    WorkStreamAllocation,
-    YearBudget,
-)
+from allocations.models import Formula
 from allocations.scenario_selectors import scenario_preview, scenario_result
 from allocations.scenario_services import scenario_save
-from commissioning.models import Commission, Reserve, WorkStream
 from commissioning.money import POUND
-from partners.models import ContributionRequest, Membership, Partner
+from tests.scenarios.conftest import live_data_snapshot
 
 pounds = st.integers(min_value=0, max_value=2_000_000).map(Decimal)
 CONTEXT = scenarios.PlanContext(
@@ -122,27 +112,6 @@ def test_every_way_to_close_the_gap_closes_it_exactly(case):  # type: ignore[no-
     assert reserve.covers == (reserve.left_after >= 0)
 
 
-def _snapshot() -> dict[str, list]:  # type: ignore[type-arg]
-    """Every row of live data a scenario could touch, as plain values."""
-    models = (
-        Commission,
-        WorkStream,
-        Reserve,
-        Partner,
-        Membership,
-        Formula,
-        FormulaParticipant,
-        CostCategory,
-        BasisDataset,
-        BasisValue,
-        ContributionRequest,
-        YearBudget,
-        WorkStreamAllocation,
-        Scenario,
-    )
-    return {model.__name__: list(model.objects.order_by("pk").values_list()) for model in models}
-
-
 @pytest.mark.django_db
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
@@ -150,7 +119,7 @@ def test_computing_any_scenario_leaves_live_data_unchanged(
     data, fixed_formula, weighted_formula, districts, trio, reserve
 ):  # type: ignore[no-untyped-def]
     """Previewing and showing scenarios writes nothing: every row, counted and compared, is as it was."""
-    before = _snapshot()
+    before = live_data_snapshot()
     formula, partners = data.draw(st.sampled_from([(fixed_formula, districts), (weighted_formula, trio)]))
     ids = [partner.pk for partner in partners.values()]
     raw: dict = {  # type: ignore[type-arg]
@@ -163,7 +132,7 @@ def test_computing_any_scenario_leaves_live_data_unchanged(
     if formula.method == Formula.Method.WEIGHTED:
         raw["basis_values"] = {str(data.draw(st.sampled_from(ids))): str(data.draw(st.integers(1, 1000)))}
     scenario_preview(formula=formula, changes=raw)
-    assert _snapshot() == before
+    assert live_data_snapshot() == before
 
 
 @pytest.mark.django_db
@@ -176,6 +145,6 @@ def test_showing_a_saved_scenario_writes_nothing(fixed_formula, districts, offic
         changes={"declines": [districts["Preston City Council"].pk]},
         by=officer,
     )
-    before = _snapshot()
+    before = live_data_snapshot()
     scenario_result(scenario)
-    assert _snapshot() == before
+    assert live_data_snapshot() == before
