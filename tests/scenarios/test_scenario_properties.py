@@ -6,11 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from allocations import scenarios
-from allocations.formulas import FIXED, WEIGHTED, FormulaSpec, Participant
+from allocations.formulas import COST_MODEL, FIXED, WEIGHTED, Category, FormulaError, FormulaSpec, Participant, compute
 from allocations.models import Formula
 from allocations.scenario_selectors import scenario_preview, scenario_result
 from allocations.scenario_services import scenario_save
@@ -62,6 +62,45 @@ def specs_and_changes(draw):  # type: ignore[no-untyped-def]
     return spec, raw
 
 
+@st.composite
+def cost_models_and_changes(draw):  # type: ignore[no-untyped-def]
+    """A computable cost-model formula over three kinds of partner, and changes to its weights, total and partners."""
+    kinds = ("pcc", "health_body", "district_council")
+    count = draw(st.integers(min_value=1, max_value=8))
+    participants = tuple(
+        Participant(partner_id=index + 1, name=f"Partner {index + 1:02d}", kind=draw(st.sampled_from(kinds)))
+        for index in range(count)
+    )
+    categories = tuple(
+        Category(
+            f"Category {index}",
+            Decimal(draw(st.integers(0, 50))),
+            "test",
+            tuple(draw(st.sets(st.sampled_from(kinds), min_size=1))),
+        )
+        for index in range(draw(st.integers(min_value=1, max_value=4)))
+    )
+    spec = FormulaSpec(method=COST_MODEL, participants=participants, total=draw(pounds), categories=categories)
+    try:
+        compute(spec)
+    except FormulaError:
+        assume(False)
+    ids = [p.partner_id for p in participants]
+    declines = draw(st.lists(st.sampled_from(ids), unique=True, max_size=count))
+    others = [pk for pk in ids if pk not in declines]
+    raw: dict = {"declines": declines}  # type: ignore[type-arg]
+    if others:
+        raw["pays"] = {
+            str(pk): str(amount)
+            for pk, amount in draw(st.dictionaries(st.sampled_from(others), pounds, max_size=2)).items()
+        }
+    if draw(st.booleans()):
+        raw["category_weights"] = {categories[0].name: str(draw(st.integers(1, 50)))}
+    if draw(st.booleans()):
+        raw["total"] = str(draw(pounds))
+    return spec, raw
+
+
 def _parse(spec, raw):  # type: ignore[no-untyped-def]
     try:
         return scenarios.parse_changes(raw, spec)
@@ -70,7 +109,7 @@ def _parse(spec, raw):  # type: ignore[no-untyped-def]
 
 
 @settings(max_examples=300, deadline=None)
-@given(specs_and_changes())
+@given(st.one_of(specs_and_changes(), cost_models_and_changes()))
 def test_scenario_requests_are_exact_never_negative_and_deterministic(case):  # type: ignore[no-untyped-def]
     spec, raw = case
     changes = _parse(spec, raw)
@@ -85,7 +124,7 @@ def test_scenario_requests_are_exact_never_negative_and_deterministic(case):  # 
 
 
 @settings(max_examples=300, deadline=None)
-@given(specs_and_changes())
+@given(st.one_of(specs_and_changes(), cost_models_and_changes()))
 def test_every_way_to_close_the_gap_closes_it_exactly(case):  # type: ignore[no-untyped-def]
     spec, raw = case
     changes = _parse(spec, raw)

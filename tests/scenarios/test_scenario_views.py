@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from allocations.models import Formula, Scenario
 from allocations.scenario_services import scenario_save
-from allocations.services import ParticipantInput, formula_create
+from allocations.services import ParticipantInput, formula_create, formula_revise
 from partners.models import Partner
 from tests import factories
 from tests.scenarios.conftest import live_data_snapshot
@@ -360,3 +360,12 @@ def test_scenario_pages_cost_the_same_queries_for_3_partners_as_for_40(
         assert response.status_code == 200
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_detail_says_when_the_formula_was_revised_since(as_user, officer, commission, scenario, fixed_formula):
+    formula_revise(formula=fixed_formula, by=officer, note="Someone else's change")
+    page = as_user(officer).get(reverse("scenario-detail", args=[commission.pk, scenario.pk])).content.decode()
+    assert "has been revised since this scenario was saved" in page
+    assert reverse("scenario-adopt", args=[commission.pk, scenario.pk]) not in page
+    confirm = as_user(officer).get(reverse("scenario-adopt", args=[commission.pk, scenario.pk]))
+    assert confirm.status_code == 302
