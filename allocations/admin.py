@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from allocations.models import (
     AllocationOverride,
@@ -158,7 +159,24 @@ class ImportedWorkStreamAllocationAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 @admin.register(Scenario)
 class ScenarioAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Scenarios are made on the 'what if' page and adopted there, where their changes are checked and adopting
+    makes a formula version in one transaction; here only the name and description can be edited."""
+
     list_display = ("name", "commission", "formula", "status", "created_at")
     list_filter = ("status", "commission")
     search_fields = ("name", "description")
     list_select_related = ("commission", "formula")
+    readonly_fields = (
+        "commission",
+        "formula",
+        "changes",
+        "status",
+        "created_at",
+        "created_by",
+        "adopted_at",
+        "adopted_by",
+        "adopted_formula",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -7,6 +7,12 @@ Every line carries its provenance: the method, the inputs and weights it used, a
 - weighted: the total split by each partner's value in a basis dataset (largest remainder);
 - cost model: the total split across cost categories by their weights, then each category's part split
   across the partners of the kinds that bear it, equally or by a dataset (largest remainder at each step).
+
+A participant of a weighted or cost-model formula may carry a *set amount* (`fixed_amount`): it is asked
+exactly that, and what is left of the total is shared among the others by the formula. This is how a partner
+that has agreed to pay less (or nothing) stays in the plan while the others make up the difference, and it is
+the same computation a scenario's "re-spread the gap" shows. A cost category borne only by partners with set
+amounts drops out of that sharing, its weight going to the other categories.
 """
 
 from __future__ import annotations
@@ -146,40 +152,79 @@ def _fixed(spec: FormulaSpec) -> list[Line]:
     return lines
 
 
+def _set_amounts(spec: FormulaSpec, total: Decimal) -> tuple[list[Participant], Decimal]:
+    """The participants without a set amount, and what is left of the total for them to share."""
+    set_sum = ZERO
+    for participant in spec.participants:
+        if participant.fixed_amount is not None:
+            if participant.fixed_amount < 0:
+                raise FormulaError(f"{participant.name}'s set amount cannot be negative.")
+            set_sum += participant.fixed_amount
+    rest = total - set_sum
+    if rest < 0:
+        raise FormulaError(
+            f"The set amounts ({format_pounds(set_sum)}) come to more than the total ({format_pounds(total)})."
+        )
+    shared = [participant for participant in spec.participants if participant.fixed_amount is None]
+    if not shared and rest != 0:
+        raise FormulaError(
+            f"Every partner has a set amount, and they sum to {format_pounds(set_sum)}, "
+            f"not the total {format_pounds(total)}."
+        )
+    return shared, rest
+
+
+def _set_line(participant: Participant, method: str, total: Decimal) -> Line:
+    assert participant.fixed_amount is not None
+    return Line(
+        participant.partner_id,
+        participant.name,
+        participant.fixed_amount,
+        {
+            "method": method,
+            "total": str(total),
+            "fixed_amount": str(participant.fixed_amount),
+            "rounding": "none: a set amount; the rest of the total is shared by the formula",
+        },
+    )
+
+
 def _weighted(spec: FormulaSpec) -> list[Line]:
     total = _require_total(spec)
+    shared, rest = _set_amounts(spec, total)
     weights = []
-    for participant in spec.participants:
+    for participant in shared:
         if participant.basis_value is None:
             raise FormulaError(f"{participant.name} has no value in the basis dataset {spec.basis.get('name', '')}.")
         if participant.basis_value < 0:
             raise FormulaError(f"{participant.name}'s basis value cannot be negative.")
         weights.append(participant.basis_value)
     weight_sum = sum(weights, Decimal(0))
-    if weight_sum == 0:
+    if shared and weight_sum == 0:
         raise FormulaError("The basis values of the partners sum to zero, so there is nothing to share by.")
-    result = _split(total, weights, spec.unit, "Weighted split")
-    lines = []
-    for index, participant in enumerate(spec.participants):
-        quota = Fraction(total) * Fraction(weights[index]) / Fraction(weight_sum)
-        lines.append(
-            Line(
-                participant.partner_id,
-                participant.name,
-                result.parts[index],
-                {
-                    "method": WEIGHTED,
-                    "total": str(total),
-                    "basis": dict(spec.basis),
-                    "weight": str(weights[index]),
-                    "weight_sum": str(weight_sum),
-                    "share": _ratio(weights[index], weight_sum),
-                    "exact_amount": _ratio(quota, Fraction(1)),
-                    "rounding": _rounding_words(index in result.rounded, spec.unit),
-                },
-            )
+    result = _split(rest, weights, spec.unit, "Weighted split") if shared else None
+    amounts: dict[int, Line] = {}
+    for index, participant in enumerate(shared):
+        assert result is not None
+        quota = Fraction(rest) * Fraction(weights[index]) / Fraction(weight_sum)
+        provenance: dict[str, Any] = {
+            "method": WEIGHTED,
+            "total": str(total),
+            "basis": dict(spec.basis),
+            "weight": str(weights[index]),
+            "weight_sum": str(weight_sum),
+            "share": _ratio(weights[index], weight_sum),
+            "exact_amount": _ratio(quota, Fraction(1)),
+            "rounding": _rounding_words(index in result.rounded, spec.unit),
+        }
+        if rest != total:
+            provenance["shared_total"] = str(rest)
+        amounts[participant.partner_id] = Line(
+            participant.partner_id, participant.name, result.parts[index], provenance
         )
-    return lines
+    return [
+        amounts[p.partner_id] if p.fixed_amount is None else _set_line(p, WEIGHTED, total) for p in spec.participants
+    ]
 
 
 def _rounding_words(took_unit: bool, unit: Decimal) -> str:
@@ -208,55 +253,89 @@ def _cost_model(spec: FormulaSpec) -> list[Line]:
     total = _require_total(spec)
     if not spec.categories:
         raise FormulaError("A cost-model formula needs at least one cost category.")
-    weight_sum = sum((category.weight for category in spec.categories), Decimal(0))
     if any(category.weight < 0 for category in spec.categories):
         raise FormulaError("Cost category weights cannot be negative.")
-    if weight_sum == 0:
+    if sum((category.weight for category in spec.categories), Decimal(0)) == 0:
         raise FormulaError("The cost category weights sum to zero, so there is nothing to share by.")
-    category_split = _split(total, [category.weight for category in spec.categories], spec.unit, "Category split")
-    amounts = {participant.partner_id: ZERO for participant in spec.participants}
-    breakdown: dict[int, list[dict[str, str]]] = {participant.partner_id: [] for participant in spec.participants}
-    for index, category in enumerate(spec.categories):
-        category_amount = category_split.parts[index]
-        bearers = [p for p in spec.participants if p.kind in category.partner_kinds]
-        if not bearers:
-            if category_amount == 0:
-                continue
-            raise FormulaError(
-                f"No partner in the formula is of the kinds that bear '{category.name}' "
-                f"({', '.join(category.partner_kinds)}); add one or set the category's weight to 0."
-            )
-        spread_weights = _spread_weights(category, bearers)
-        within = _split(category_amount, spread_weights, spec.unit, f"Spreading '{category.name}'")
-        spread_sum = sum(spread_weights, Decimal(0))
-        for position, bearer in enumerate(bearers):
-            amounts[bearer.partner_id] += within.parts[position]
-            breakdown[bearer.partner_id].append(
-                {
-                    "category": category.name,
-                    "category_weight": str(category.weight),
-                    "category_share": _ratio(category.weight, weight_sum),
-                    "category_amount": str(category_amount),
-                    "category_source": category.source,
-                    "spread": category.spread_dataset or "equally",
-                    "spread_weight": str(spread_weights[position]),
-                    "spread_share": _ratio(spread_weights[position], spread_sum),
-                    "amount": str(within.parts[position]),
-                    "rounding": _rounding_words(position in within.rounded, spec.unit),
-                }
-            )
+    shared, rest = _set_amounts(spec, total)
+    categories = _categories_shared(spec, shared)
+    weight_sum = sum((category.weight for category in categories), Decimal(0))
+    amounts = {participant.partner_id: ZERO for participant in shared}
+    breakdown: dict[int, list[dict[str, str]]] = {participant.partner_id: [] for participant in shared}
+    if shared:
+        if weight_sum == 0:
+            raise FormulaError("The weights of the cost categories the partners without a set amount bear sum to zero.")
+        category_split = _split(rest, [category.weight for category in categories], spec.unit, "Category split")
+        for index, category in enumerate(categories):
+            _spread_category(spec, category, category_split.parts[index], weight_sum, shared, amounts, breakdown)
+    lines = []
+    for participant in spec.participants:
+        if participant.fixed_amount is not None:
+            lines.append(_set_line(participant, COST_MODEL, total))
+            continue
+        provenance: dict[str, Any] = {
+            "method": COST_MODEL,
+            "total": str(total),
+            "category_weight_sum": str(weight_sum),
+            "categories": breakdown[participant.partner_id],
+            "rounding": f"largest remainder to {_unit_words(spec.unit)} at each step",
+        }
+        if rest != total:
+            provenance["shared_total"] = str(rest)
+        lines.append(Line(participant.partner_id, participant.name, amounts[participant.partner_id], provenance))
+    return lines
+
+
+def _categories_shared(spec: FormulaSpec, shared: list[Participant]) -> list[Category]:
+    """The categories the partners without a set amount share.
+
+    A category borne only by partners with set amounts has no one left to share it: it drops out, and what is
+    left of the total goes to the other categories by their weights. With no set amounts, every category.
+    """
+    if len(shared) == len(spec.participants):
+        return list(spec.categories)
     return [
-        Line(
-            participant.partner_id,
-            participant.name,
-            amounts[participant.partner_id],
-            {
-                "method": COST_MODEL,
-                "total": str(total),
-                "category_weight_sum": str(weight_sum),
-                "categories": breakdown[participant.partner_id],
-                "rounding": f"largest remainder to {_unit_words(spec.unit)} at each step",
-            },
-        )
-        for participant in spec.participants
+        category
+        for category in spec.categories
+        if any(p.kind in category.partner_kinds for p in shared)
+        or not any(p.kind in category.partner_kinds for p in spec.participants)
     ]
+
+
+def _spread_category(
+    spec: FormulaSpec,
+    category: Category,
+    category_amount: Decimal,
+    weight_sum: Decimal,
+    shared: list[Participant],
+    amounts: dict[int, Decimal],
+    breakdown: dict[int, list[dict[str, str]]],
+) -> None:
+    """Share one category's part across the partners that bear it, adding to their amounts and breakdowns."""
+    bearers = [p for p in shared if p.kind in category.partner_kinds]
+    if not bearers:
+        if category_amount == 0:
+            return
+        raise FormulaError(
+            f"No partner in the formula is of the kinds that bear '{category.name}' "
+            f"({', '.join(category.partner_kinds)}); add one or set the category's weight to 0."
+        )
+    spread_weights = _spread_weights(category, bearers)
+    within = _split(category_amount, spread_weights, spec.unit, f"Spreading '{category.name}'")
+    spread_sum = sum(spread_weights, Decimal(0))
+    for position, bearer in enumerate(bearers):
+        amounts[bearer.partner_id] += within.parts[position]
+        breakdown[bearer.partner_id].append(
+            {
+                "category": category.name,
+                "category_weight": str(category.weight),
+                "category_share": _ratio(category.weight, weight_sum),
+                "category_amount": str(category_amount),
+                "category_source": category.source,
+                "spread": category.spread_dataset or "equally",
+                "spread_weight": str(spread_weights[position]),
+                "spread_share": _ratio(spread_weights[position], spread_sum),
+                "amount": str(within.parts[position]),
+                "rounding": _rounding_words(position in within.rounded, spec.unit),
+            }
+        )

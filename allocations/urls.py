@@ -1,8 +1,8 @@
-"""Pages under /commissions/<commission_pk>/: formulas, requests, allocations, monitoring, reconciliation."""
+"""Pages under /commissions/<commission_pk>/: formulas, requests, allocations, monitoring, reconciliation, scenarios."""
 
 from django.urls import path
 
-from allocations.views import pages
+from allocations.views import pages, scenarios
 
 urlpatterns = [
     path("formulas/", pages.formula_list, name="formula-list"),
@@ -16,4 +16,10 @@ urlpatterns = [
     path("years/<int:year_pk>/budget/", pages.year_budget_edit, name="year-budget-edit"),
     path("years/<int:year_pk>/monitoring/new/", pages.monitoring_create, name="monitoring-create"),
     path("reconciliation/", pages.reconciliation, name="reconciliation"),
+    # Scenarios: "what if" a partner declines or pays less, a weight or the target changes.
+    path("scenarios/", scenarios.scenario_list, name="scenario-list"),
+    path("scenarios/what-if/", scenarios.scenario_what_if, name="scenario-what-if"),
+    path("scenarios/compare/", scenarios.scenario_compare, name="scenario-compare"),
+    path("scenarios/<int:pk>/", scenarios.scenario_detail, name="scenario-detail"),
+    path("scenarios/<int:pk>/adopt/", scenarios.scenario_adopt, name="scenario-adopt"),
 ]

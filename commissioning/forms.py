@@ -15,10 +15,11 @@ from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.forms.widgets import Input
 
-# The GOV.UK component, and the class its control carries, for each kind of widget.
+# The GOV.UK component, and the class its control carries, for each kind of widget. The first match wins, and
+# Django's CheckboxSelectMultiple is a subclass of RadioSelect, so it comes first.
 _KINDS: tuple[tuple[type[forms.Widget], str, str], ...] = (
-    (forms.RadioSelect, "radios", "govuk-radios__input"),
     (forms.CheckboxSelectMultiple, "checkboxes", "govuk-checkboxes__input"),
+    (forms.RadioSelect, "radios", "govuk-radios__input"),
     (forms.CheckboxInput, "checkbox", "govuk-checkboxes__input"),
     (forms.Textarea, "textarea", "govuk-textarea"),
     (forms.Select, "select", "govuk-select"),
