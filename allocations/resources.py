@@ -150,6 +150,9 @@ class TableResource(SafeExportMixin, resources.ModelResource):
     unique_by: ClassVar[tuple[str, ...]]
     # Foreign keys set from the context or matched in memory: `full_clean` would query each one, row by row.
     related: ClassVar[tuple[str, ...]]
+    # How a line finds its table, and the order an export lists lines in.
+    table_lookup: ClassVar[str] = "table_import"
+    line_order: ClassVar[tuple[str, ...]] = ("row_number", "pk")
 
     class Meta:
         use_bulk = True
@@ -379,6 +382,8 @@ class BasisValueResource(TableResource):
     kind = imports.BASIS
     unique_by = ("partner_id",)
     related = ("dataset", "partner")
+    table_lookup = "dataset__table_import"
+    line_order = ("partner__name", "pk")
 
     dataset = _plain("dataset__name", "dataset", readonly=True)
     partner = _plain("partner", "partner", widget=MatchedWidget(Partner))
@@ -498,6 +503,7 @@ class WorkStreamAllocationTableResource(TableResource):
     kind = imports.WORK_STREAM_ALLOCATIONS
     unique_by = ("work_stream_id", "financial_year_id")
     related = ("table_import", "work_stream", "financial_year")
+    line_order = ("financial_year__number", "row_number", "pk")
 
     table = _plain("table_import__title", "table", readonly=True)
     row = _plain("row_number", ROW, widget=widgets.IntegerWidget())

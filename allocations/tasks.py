@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from allocations import services
+from allocations.imports import services
 
 
 @task()

@@ -18,7 +18,7 @@ from django.db import transaction
 # The demo loader brings every app's demo data together, so it is the one part of commissioning/ that imports
 # another app: the seed tables go in through the same import service an officer uses.
 from allocations import imports
-from allocations.services import table_import_run
+from allocations.imports.services import table_import_run
 from commissioning import roles
 from commissioning.models import Commission, User
 from partners.models import Partner
