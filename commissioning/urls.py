@@ -8,6 +8,7 @@ from commissioning.forms import LoginForm
 urlpatterns = [
     path("", views.home, name="home"),
     path("commissions/<int:pk>/", views.commission_detail, name="commission-detail"),
+    path("commissions/<int:commission_pk>/", include("allocations.urls")),
     path("partners/", include("partners.urls")),
     path("reports/", include("reports.urls")),
     path(
