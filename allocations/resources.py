@@ -23,6 +23,8 @@ from typing import Any, ClassVar
 import tablib
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
@@ -58,7 +60,7 @@ class AlreadyImportedError(Exception):
 
     def __init__(self, table_import: TableImport) -> None:
         self.table_import = table_import
-        when = table_import.imported_at.strftime("%-d %B %Y") if table_import.imported_at else "an earlier date"
+        when = date_format(timezone.localtime(table_import.imported_at), "j F Y")
         super().__init__(
             f"This table was already imported on {when} as '{table_import.title}'; importing it again changes nothing."
         )
