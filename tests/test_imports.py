@@ -207,8 +207,8 @@ def test_headings_without_rows_are_refused(commission, districts):
 
 def test_a_missing_column_is_refused_saying_what_to_call_it(commission, districts):
     assert _refused(commission, _csv("Partner,Notes", "Preston City Council,paid")) == [
-        "The file has no Amount column. Head one column 'Amount' (we also accept Amount, Contribution or"
-        " Contribution to pooled fund)."
+        "The file has no Amount column. Head one column 'Amount' (we also accept Contribution or Contribution to"
+        " pooled fund)."
     ]
 
 
@@ -255,7 +255,7 @@ def test_an_xlsx_whose_rows_run_to_a_million_is_refused_without_reading_them_all
     buffer = io.BytesIO()
     workbook.save(buffer)
     assert _refused(commission, buffer.getvalue(), name="table.xlsx") == [
-        "The file has more than 40 rows, counting empty ones; tidy it and retry."
+        "The file has more than 40 rows, counting empty ones. Delete the empty rows below the table and try again."
     ]
 
 
@@ -502,3 +502,19 @@ def test_a_basis_dataset_is_created_with_its_values(commission, districts):
 def test_reading_a_file_refuses_what_it_cannot_read_before_any_import():
     with pytest.raises(TableFileError, match="The file is empty"):
         imports.read_table(file_name="x.csv", data=b"")
+
+
+def test_a_place_name_two_partners_share_matches_neither(commission):
+    for name in ("Lancaster City Council", "Lancaster District Council"):
+        factories.MembershipFactory(commission=commission, partner=factories.PartnerFactory(name=name))
+    assert _refused(commission, _csv("Partner,Amount", "Lancaster,7000")) == [
+        "Row 2: 'Lancaster' could be Lancaster City Council or Lancaster District Council; write the full name."
+    ]
+
+
+def test_work_stream_aliases_are_the_seeds_labels():
+    assert imports.WORK_STREAM_ALIASES == {
+        "work force and coordination": "workforce and coordination",
+        "workforce development": "workforce and coordination",
+        "medium and high risk": "medium and high risk support",
+    }

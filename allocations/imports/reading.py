@@ -50,7 +50,7 @@ class RawTable:
 
 
 def read_table(*, file_name: str, data: bytes, max_bytes: int | None = None, max_rows: int | None = None) -> RawTable:
-    """The first sheet of an XLSX workbook, or a CSV file, as text cells.
+    """The first sheet of an XLSX workbook (the first, not whichever was open last), or a CSV file, as text cells.
 
     Refuses (with `TableFileError`) an empty file, one over `max_bytes`, one with more than `max_rows` rows
     after the headings, and bytes that are neither UTF-8 nor Windows-1252. Rows are counted while reading, so
@@ -162,15 +162,16 @@ def _cell_text(cell: Any) -> str:
     return str(value)
 
 
-def _collect(
-    lines: Iterable[list[str]], max_rows: int
-) -> tuple[tuple[str, ...], tuple[tuple[int, tuple[str, ...]], ...]]:
+def _collect(lines: Iterable[list[str]], max_rows: int) -> tuple[tuple[str, ...], Rows]:
     headings: tuple[str, ...] | None = None
     rows: list[tuple[int, tuple[str, ...]]] = []
     scan_limit = (max_rows + 1) * BLANK_ROW_ALLOWANCE
     for number, line in enumerate(lines, start=1):
         if number > scan_limit:
-            raise TableFileError(f"The file has more than {scan_limit:,} rows, counting empty ones; tidy it and retry.")
+            raise TableFileError(
+                f"The file has more than {scan_limit:,} rows, counting empty ones. Delete the empty rows below the"
+                " table and try again."
+            )
         cells = _trim([squash(cell) for cell in line])
         if not cells:
             continue
@@ -209,6 +210,7 @@ def raw_dataset(table: RawTable) -> tablib.Dataset:
 
 
 def table_from_dataset(dataset: tablib.Dataset) -> tuple[tuple[str, ...], list[tuple[int, tuple[str, ...]]]]:
+    """The headings and numbered rows of a Dataset made by `raw_dataset` (the admin's formats make one too)."""
     headers = [str(header or "") for header in (dataset.headers or [])]
     if not headers or headers[0] != ROW:
         raise TableFileError("The table was not read by this service's reader; upload the file again.")

@@ -37,6 +37,9 @@ BASIS = "basis"
 
 @dataclass(frozen=True)
 class Column:
+    """A column a kind of table needs: its key in the prepared lines, its name on the page, and the headings
+    (normalised, as a regular expression) that mean it; `examples` name the other headings in messages."""
+
     key: str
     label: str
     pattern: str
@@ -52,13 +55,13 @@ _PARTNER = Column(
     "partner",
     "Partner",
     r"partner( name)?|area|district|organi[sz]ation( name)?|council|authority|body|name",
-    examples="Partner, Area, Organisation or District",
+    examples="Area, Organisation or District",
 )
 _WORK_STREAM = Column(
     "work_stream",
     "Work-stream",
     r"work ?stream( name| funding allocation)?|work theme( area)?|theme|service area",
-    examples="Work-stream, Work stream or Work theme area",
+    examples="Work stream or Work theme area",
 )
 LAYOUTS: Mapping[str, tuple[Column, ...]] = {
     CONTRIBUTIONS: (
@@ -69,13 +72,17 @@ LAYOUTS: Mapping[str, tuple[Column, ...]] = {
             r"((annual|yearly) )?(amount|contributions?|allocation)"
             r"( requested| to (the )?pooled fund| per (year|annum))?|requested( amount| contribution)?",
             value="money",
-            examples="Amount, Contribution or Contribution to pooled fund",
+            examples="Contribution or Contribution to pooled fund",
         ),
     ),
     BASIS: (
         _PARTNER,
         Column(
-            "value", "Value", r"value|count|number|population|measure|calls|weight", value="number", examples="Value"
+            "value",
+            "Value",
+            r"value|count|number|population|measure|calls|weight",
+            value="number",
+            examples="Population or Count",
         ),
     ),
     MONITORING: (
@@ -86,7 +93,7 @@ LAYOUTS: Mapping[str, tuple[Column, ...]] = {
             "Forecast",
             r"(year \d+ )?(full year )?forecast( outturn| spend)?",
             value="money",
-            examples="Forecast, Forecast outturn or Year 1 Forecast",
+            examples="Forecast outturn or Year 1 Forecast",
         ),
         Column("actual", "Actual", r"(year \d+ )?actual( spend)?( to date)?|spend to date", False, "money"),
         Column("allocation", "Allocation", r"(year \d+ )?(stated )?allocation|budget", False, "money"),
@@ -407,25 +414,21 @@ def _prepare_total(
     if table.kind == BASIS:
         table.notes.append(f"Row {number} ('{label}') is a total; a basis dataset keeps only its lines.")
         return
-    stated = [(key, values[key], None) for key in TOTAL_COLUMNS[table.kind] if key in values]
-    stated += [("amount", cells[column.index], year) for column in year_columns for year in column.years]
-    for column, text, year in stated:
+    # (column, heading, text, years): a 'per annum' total is one cell stated for every year it applies to.
+    stated = [(key, table.headings[key], values[key], (None,)) for key in TOTAL_COLUMNS[table.kind] if key in values]
+    stated += [("amount", column.heading, cells[column.index], column.years) for column in year_columns]
+    for column, heading, text, years in stated:
         try:
             amount = parse_money(text)
         except ValueError as error:
-            heading = table.headings.get(column) or _year_heading(year_columns, year)
             table.errors.append((number, f"Row {number}, {heading}: {error}"))
             continue
         if amount is not None:
-            table.totals.append(StatedTotalLine(number, label, column, amount, year))
+            table.totals += [StatedTotalLine(number, label, column, amount, year) for year in years]
     if values.get("share"):
         table.notes.append(
             f"Row {number}: the total share ({values['share']}) is not kept; each line's share is checked instead."
         )
-
-
-def _year_heading(year_columns: Sequence[_YearColumn], year: FinancialYear | None) -> str:
-    return next((column.heading for column in year_columns if year in column.years), "Amount")
 
 
 def _melt(

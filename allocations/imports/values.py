@@ -145,19 +145,16 @@ def parse_quarter(text: str) -> int | None:
 
 # Names ----------------------------------------------------------------------------------------------------
 
-# Seed tables name work-streams in their own words; each alias maps to the name the commission uses. Kept here,
-# in one place, so every import (the demo's seed tables, a spreadsheet a partner sends) reads them the same way.
-# Keys and values are as `normalise_name` leaves them; an alias applies only when its target work-stream exists.
+# The seeds name work-streams in their own words; each alias maps to the name the commission uses. Kept here, in
+# one place, so every import (the demo's seed tables, a spreadsheet a partner sends) reads them the same way.
+# Keys and values are as `normalise_name` leaves them, so "Medium & High Risk Support" (seed 002) needs no alias;
+# an alias applies only when its target work-stream exists.
 WORK_STREAM_ALIASES: Mapping[str, str] = {
     normalise_name(alias): normalise_name(name)
     for alias, name in (
-        ("Work force and coordination", "Workforce and Co-ordination"),
-        ("Workforce Development", "Workforce and Co-ordination"),
-        ("Workforce Development and Co-ordination", "Workforce and Co-ordination"),
-        ("Medium & High Risk", "Medium and High Risk Support"),
-        ("Medium and High Risk Victims", "Medium and High Risk Support"),
-        ("Perpetrator Programmes", "Perpetrators"),
-        ("Early Intervention", "Early Support"),
+        ("Work force and coordination", "Workforce and Co-ordination"),  # seed 002, Year 1 table
+        ("Workforce Development", "Workforce and Co-ordination"),  # seed 004
+        ("Medium & High Risk", "Medium and High Risk Support"),  # seed 004
     )
 }
 
@@ -192,16 +189,20 @@ class NameMatcher(Generic[T]):
         short: Callable[[str], str | None] = place_name,
     ) -> None:
         self.what = what
-        self.exact: dict[str, T] = {}
+        fulls: dict[str, list[T]] = {}
         shorts: dict[str, list[T]] = {}
         for item in items:
             key = normalise_name(name(item))
-            self.exact[key] = item
+            fulls.setdefault(key, []).append(item)
             short_key = short(key)
             if short_key:
                 shorts.setdefault(short_key, []).append(item)
-        self.short = {key: found[0] for key, found in shorts.items() if len(found) == 1 and key not in self.exact}
-        self.ambiguous = {key: [name(item) for item in found] for key, found in shorts.items() if len(found) > 1}
+        # A name two things share (in full, or as a place) matches neither: the person is asked to be exact.
+        self.exact = {key: found[0] for key, found in fulls.items() if len(found) == 1}
+        self.short = {key: found[0] for key, found in shorts.items() if len(found) == 1 and key not in fulls}
+        self.ambiguous = {
+            key: [name(item) for item in found] for key, found in [*shorts.items(), *fulls.items()] if len(found) > 1
+        }
         self.aliases = {alias: target for alias, target in (aliases or {}).items() if target in self.exact}
 
     def match(self, text: str) -> T:
