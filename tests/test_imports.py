@@ -518,3 +518,42 @@ def test_work_stream_aliases_are_the_seeds_labels():
         "workforce development": "workforce and coordination",
         "medium and high risk": "medium and high risk support",
     }
+
+
+def _preview(commission, data: bytes, kind: str, **options):  # type: ignore[no-untyped-def]
+    return table_import_preview(
+        commission=commission, kind=kind, file_name="t.csv", data=data, options=ImportOptions("T", **options)
+    )
+
+
+def test_previews_of_every_kind_show_each_line_as_matched(commission, districts):
+    def cells(preview):  # type: ignore[no-untyped-def]
+        return [[cell.text for cell in line] for line in preview.lines]
+
+    year = commission.years.get(number=1)
+    monitoring = _preview(
+        commission,
+        _csv("Work theme,Quarter,Forecast,Variance", "Medium & High Risk,Q3,1000,(5)"),
+        "monitoring",
+        financial_year=year,
+    )
+    assert monitoring.columns[-1] == "Variance (stated)"
+    assert cells(monitoring) == [
+        ["2", "Medium & High Risk", "Medium and High Risk Support", "3", "£1,000", "", "", "-£5"]
+    ]
+    allocations = _preview(
+        commission, _csv("Work-stream,%,2014/15", "Early Support,17.5%,100"), "work_stream_allocations"
+    )
+    assert cells(allocations) == [["2", "Early Support", "Early Support", "2014/15", "17.5%", "£100"]]
+    basis = _preview(
+        commission,
+        _csv("Partner,Population", 'Preston,"85,000"'),
+        "basis",
+        dataset_name="P",
+        dataset_measure="People",
+        dataset_source="ONS",
+        dataset_vintage="2012",
+    )
+    assert cells(basis) == [["2", "Preston", "Preston City Council", "85,000"]]
+    failing = _preview(commission, _csv("Partner,Amount", "Nowhere,1"), "contributions")
+    assert cells(failing) == [["2", "Nowhere", "See the errors above", ""]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -117,42 +118,47 @@ def _import_errors(resource: TableResource, result: Result) -> list[str]:
     return [message for _, message in unique]
 
 
-def _preview_lines(resource: TableResource, result: Result) -> tuple[tuple[str, ...], list[tuple[PreviewCell, ...]]]:
+PREVIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    imports.CONTRIBUTIONS: ("Row", "As stated", "Partner", "Amount"),
+    imports.BASIS: ("Row", "As stated", "Partner", "Value"),
+    imports.MONITORING: (
+        *("Row", "As stated", "Work-stream", "Quarter", "Forecast", "Actual"),
+        *("Allocation (stated)", "Variance (stated)"),
+    ),
+    imports.WORK_STREAM_ALLOCATIONS: ("Row", "As stated", "Work-stream", "Year", "Share", "Amount"),
+}
+
+
+def _preview_lines(resource: TableResource, result: Result) -> list[tuple[PreviewCell, ...]]:
+    """The first PREVIEW_LINES lines as read and as matched; a line in error says so instead of its values."""
     assert resource.prepared is not None
-    kind = resource.kind
-    money = _money_cell
-    columns: dict[str, tuple[str, ...]] = {
-        imports.CONTRIBUTIONS: ("Row", "As stated", "Partner", "Amount"),
-        imports.BASIS: ("Row", "As stated", "Partner", "Value"),
-        imports.MONITORING: ("Row", "As stated", "Work-stream", "Quarter", "Forecast", "Actual", "Allocation (stated)")
-        + ("Variance (stated)",),
-        imports.WORK_STREAM_ALLOCATIONS: ("Row", "As stated", "Work-stream", "Year", "Share", "Amount"),
-    }
+    width = len(PREVIEW_COLUMNS[resource.kind])
     rows = []
     for line, row_result in zip(resource.prepared.lines[:PREVIEW_LINES], result.rows, strict=False):
-        stated = line.get("partner") or line.get("work_stream", "")
-        head = (PreviewCell(line[imports.ROW], numeric=True), PreviewCell(stated))
-        instance = row_result.instance
-        if instance is None:
-            rows.append((*head, PreviewCell("See the errors above"), *[PreviewCell("")] * (len(columns[kind]) - 3)))
-            continue
-        values: tuple[PreviewCell, ...]
-        if kind == imports.CONTRIBUTIONS:
-            values = (PreviewCell(instance.partner.name), money(instance.amount))
-        elif kind == imports.BASIS:
-            values = (PreviewCell(instance.partner.name), PreviewCell(f"{instance.value:,f}", numeric=True))
-        elif kind == imports.MONITORING:
-            values = (PreviewCell(instance.work_stream.name), PreviewCell(str(instance.quarter), numeric=True))
-            values += tuple(
-                money(amount)
-                for amount in (instance.forecast, instance.actual, instance.stated_allocation, instance.stated_variance)
-            )
+        head = (PreviewCell(line[imports.ROW], numeric=True), PreviewCell(line.get("partner") or line["work_stream"]))
+        if row_result.instance is None:
+            rows.append((*head, PreviewCell("See the errors above"), *[PreviewCell("")] * (width - 3)))
         else:
-            share = "" if instance.stated_share is None else f"{instance.stated_share.normalize():f}%"
-            values = (PreviewCell(instance.work_stream.name), PreviewCell(instance.financial_year.label))
-            values += (PreviewCell(share, numeric=True), money(instance.amount))
-        rows.append((*head, *values))
-    return columns[kind], rows
+            rows.append((*head, *_line_cells(resource.kind, row_result.instance)))
+    return rows
+
+
+def _line_cells(kind: str, line: Any) -> tuple[PreviewCell, ...]:
+    if kind == imports.CONTRIBUTIONS:
+        return (PreviewCell(line.partner.name), _money_cell(line.amount))
+    if kind == imports.BASIS:
+        return (PreviewCell(line.partner.name), PreviewCell(f"{line.value.normalize():,f}", numeric=True))
+    if kind == imports.MONITORING:
+        amounts = (line.forecast, line.actual, line.stated_allocation, line.stated_variance)
+        stream = (PreviewCell(line.work_stream.name), PreviewCell(str(line.quarter), numeric=True))
+        return (*stream, *(_money_cell(amount) for amount in amounts))
+    share = "" if line.stated_share is None else f"{line.stated_share.normalize():f}%"
+    return (
+        PreviewCell(line.work_stream.name),
+        PreviewCell(line.financial_year.label),
+        PreviewCell(share, numeric=True),
+        _money_cell(line.amount),
+    )
 
 
 def _money_cell(amount: Decimal | None) -> PreviewCell:
@@ -182,7 +188,7 @@ def table_import_preview(
     if resource.prepared is None:
         return preview
     preview.headings = resource.prepared.headings
-    preview.columns, preview.lines = _preview_lines(resource, result)
+    preview.columns, preview.lines = PREVIEW_COLUMNS[kind], _preview_lines(resource, result)
     preview.line_count = len(resource.prepared.lines)
     preview.totals, preview.notes = resource.prepared.totals, resource.prepared.notes
     return preview
