@@ -551,11 +551,14 @@ class TableCSV(base_formats.CSV):
         return "rb"
 
     def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
-        return imports.raw_dataset(imports.read_table(file_name="upload.csv", data=bytes(in_stream)))
+        return imports.raw_dataset(imports.read_table(file_name="", data=bytes(in_stream)))
 
 
 class TableXLSX(base_formats.XLSX):
-    """XLSX for the admin's import, read with the same row cap and unpacked-size limit as the officer pages."""
+    """XLSX for the admin's import, read with the same row cap and unpacked-size limit as the officer pages.
+
+    Both formats leave the reader to tell a workbook from CSV by its first bytes, so choosing the wrong format
+    in the admin's list does no harm."""
 
     def create_dataset(self, in_stream: Any) -> tablib.Dataset:
-        return imports.raw_dataset(imports.read_table(file_name="upload.xlsx", data=bytes(in_stream)))
+        return imports.raw_dataset(imports.read_table(file_name="", data=bytes(in_stream)))

@@ -180,3 +180,34 @@ def test_officer_may_open_the_admin_import_of_every_imported_kind(as_user, offic
     client = as_user(officer)
     for model in ("importedcontribution", "importedworkstreamallocation", "monitoringreturn", "basisvalue"):
         assert client.get(reverse(f"admin:allocations_{model}_import")).status_code == 200, model
+
+
+def test_admin_import_carries_the_year_and_quarter_through_to_the_monitoring_return(as_user, officer, commission):
+    client = as_user(officer)
+    year = commission.years.get(number=1)
+    data = (
+        b"Work Theme area,Year 1 Allocation,Year 1 Forecast\r\nEarly Support,255433,187288\r\nTotals,255433,187288\r\n"
+    )
+    preview = client.post(
+        reverse("admin:allocations_monitoringreturn_import"),
+        {
+            "commission": commission.pk,
+            "title": "Year 1 forecast",
+            "financial_year": year.pk,
+            "quarter": "2",
+            "resource": "0",
+            "format": "1",  # XLSX chosen for a CSV file: the reader goes by the bytes, so it still reads
+            "import_file": SimpleUploadedFile("year1.csv", data),
+        },
+    )
+    confirm = preview.context.get("confirm_form")
+    assert confirm is not None, preview.context["form"].errors
+    hidden = confirm.as_p()
+    assert f'name="financial_year" value="{year.pk}"' in hidden
+    assert 'name="quarter" value="2"' in hidden
+    posted = {name: value for name, value in confirm.initial.items() if value is not None}
+    client.post(reverse("admin:allocations_monitoringreturn_process_import"), posted)
+    table = TableImport.objects.get()
+    line = table.monitoring_returns.get()
+    assert (line.financial_year, line.quarter, line.forecast) == (year, 2, Decimal("187288.00"))
+    assert sorted(table.stated_totals.values_list("column", flat=True)) == ["allocation", "forecast"]
