@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
 
+from allocations import imports
+from allocations.imports.forms import AdminTableConfirmForm, AdminTableImportForm, admin_confirm_initial
 from allocations.models import (
     AllocationOverride,
     BasisDataset,
@@ -14,6 +20,7 @@ from allocations.models import (
     FormulaParticipant,
     ImportedContribution,
     ImportedWorkStreamAllocation,
+    ImportUpload,
     MonitoringReturn,
     Scenario,
     StatedTotal,
@@ -21,7 +28,61 @@ from allocations.models import (
     WorkStreamAllocation,
     YearBudget,
 )
+from allocations.resources import (
+    BasisValueResource,
+    ContributionResource,
+    ImportContext,
+    MonitoringReturnResource,
+    TableCSV,
+    TableXLSX,
+    WorkStreamAllocationTableResource,
+)
 from commissioning.admin import NoDeleteMixin
+
+
+class TableImportExportMixin(ImportExportMixin):
+    """django-import-export in the admin, with the officer pages' resources, reader and limits.
+
+    Only those who may add the model may import it (IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"), and those who
+    may view it export it. The file is read by `imports.read_table` (UTF-8 or Windows-1252, row and size limits);
+    the confirmation imports all or nothing; exports make formula-like text inert and keep amounts as numbers.
+    """
+
+    import_formats = [TableCSV, TableXLSX]
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+    import_form_class = AdminTableImportForm
+    confirm_form_class = AdminTableConfirmForm
+    to_encoding = "utf-8-sig"  # Excel reads the pound sign in a CSV right only with a byte-order mark
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        form = kwargs.get("form")
+        if form is None or not form.is_bound or not form.is_valid():
+            return {}
+        return {
+            "context": ImportContext(
+                commission=form.cleaned_data["commission"],
+                options=form.options(),
+                by=request.user,  # type: ignore[arg-type]
+                file_name=form.cleaned_data.get("original_file_name") or "",
+            )
+        }
+
+    def get_confirm_form_initial(self, request: HttpRequest, import_form: Any) -> dict[str, Any]:
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial.update(admin_confirm_initial(import_form))
+        return initial
+
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs["rollback_on_validation_errors"] = True  # all or nothing, even if the data changed since the preview
+        return kwargs
+
+    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
+        if isinstance(e, imports.TableFileError):
+            form.add_error("import_file", str(e))  # our reader's message says what is wrong and what to do
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
 
 class FormulaParticipantInline(NoDeleteMixin, admin.TabularInline):
@@ -75,7 +136,8 @@ class BasisDatasetAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(BasisValue)
-class BasisValueAdmin(NoDeleteMixin, admin.ModelAdmin):
+class BasisValueAdmin(NoDeleteMixin, TableImportExportMixin, admin.ModelAdmin):
+    resource_classes = [BasisValueResource]
     list_display = ("partner", "dataset", "value")
     list_filter = ("dataset",)
     search_fields = ("partner__name", "dataset__name")
@@ -111,7 +173,8 @@ class AllocationOverrideAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(MonitoringReturn)
-class MonitoringReturnAdmin(NoDeleteMixin, admin.ModelAdmin):
+class MonitoringReturnAdmin(NoDeleteMixin, TableImportExportMixin, admin.ModelAdmin):
+    resource_classes = [MonitoringReturnResource]
     list_display = ("work_stream", "financial_year", "quarter", "forecast", "actual", "stated_variance")
     list_filter = ("financial_year__commission", "quarter")
     search_fields = ("work_stream__name",)
@@ -142,7 +205,8 @@ class StatedTotalAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(ImportedContribution)
-class ImportedContributionAdmin(NoDeleteMixin, admin.ModelAdmin):
+class ImportedContributionAdmin(NoDeleteMixin, TableImportExportMixin, admin.ModelAdmin):
+    resource_classes = [ContributionResource]
     list_display = ("name_as_stated", "partner", "amount", "table_import")
     list_filter = ("table_import",)
     search_fields = ("name_as_stated", "partner__name")
@@ -150,7 +214,8 @@ class ImportedContributionAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(ImportedWorkStreamAllocation)
-class ImportedWorkStreamAllocationAdmin(NoDeleteMixin, admin.ModelAdmin):
+class ImportedWorkStreamAllocationAdmin(NoDeleteMixin, TableImportExportMixin, admin.ModelAdmin):
+    resource_classes = [WorkStreamAllocationTableResource]
     list_display = ("work_stream", "financial_year", "stated_share", "amount", "table_import")
     list_filter = ("table_import",)
     search_fields = ("work_stream__name", "table_import__title")
@@ -179,4 +244,21 @@ class ScenarioAdmin(NoDeleteMixin, admin.ModelAdmin):
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(ImportUpload)
+class ImportUploadAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Uploads are made and confirmed on the officer pages; here they can be read, never changed."""
+
+    list_display = ("file_name", "kind", "commission", "status", "row_count", "uploaded_by", "uploaded_at")
+    list_filter = ("status", "kind", "commission")
+    search_fields = ("file_name",)
+    list_select_related = ("commission", "uploaded_by")
+    exclude = ("data",)  # the file as sent is kept, but is not shown here as bytes
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -430,3 +430,46 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportUpload(models.Model):
+    """A file an officer uploaded to import, kept from the preview to the confirmation and then as the record of
+    the run: who sent what, when it was confirmed, and how it ended. A large file is imported by a background task,
+    whose progress is recorded here for the page to show. The file itself is kept as uploaded, as provenance."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Waiting for confirmation"
+        QUEUED = "queued", "Waiting to be imported"
+        RUNNING = "running", "Being imported"
+        IMPORTED = "imported", "Imported"
+        FAILED = "failed", "Not imported"
+
+    commission = models.ForeignKey(Commission, on_delete=models.PROTECT, related_name="import_uploads")
+    kind = models.CharField(max_length=30, choices=TableImport.Kind.choices)
+    options = models.JSONField(default=dict, help_text="Title, source, year, quarter, dataset: see ImportOptions.")
+    file_name = models.CharField(max_length=255)
+    data = models.BinaryField()
+    row_count = models.PositiveIntegerField(default=0, help_text="Rows under the headings, as read.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    errors = models.JSONField(default=list, blank=True, help_text="Why the import was refused, row by row.")
+    table_import = models.ForeignKey(
+        TableImport, on_delete=models.PROTECT, null=True, blank=True, related_name="uploads"
+    )
+    task_id = models.CharField(max_length=64, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["commission", "-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display().lower()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.IMPORTED, self.Status.FAILED}

@@ -1,8 +1,9 @@
-"""Pages under /commissions/<commission_pk>/: formulas, requests, allocations, monitoring, reconciliation, scenarios."""
+"""Pages under /commissions/<commission_pk>/: formulas, requests, allocations, monitoring, reconciliation,
+scenarios, and imports and exports of tables."""
 
 from django.urls import path
 
-from allocations.views import pages, scenarios
+from allocations.views import imports, pages, scenarios
 
 urlpatterns = [
     path("formulas/", pages.formula_list, name="formula-list"),
@@ -22,4 +23,10 @@ urlpatterns = [
     path("scenarios/compare/", scenarios.scenario_compare, name="scenario-compare"),
     path("scenarios/<int:pk>/", scenarios.scenario_detail, name="scenario-detail"),
     path("scenarios/<int:pk>/adopt/", scenarios.scenario_adopt, name="scenario-adopt"),
+    # Imports and exports of tables: upload → preview → confirm, and downloads.
+    path("imports/", imports.import_index, name="import-index"),
+    path("imports/<slug:kind>/upload/", imports.import_upload, name="import-upload"),
+    path("imports/uploads/<int:upload_pk>/", imports.import_preview, name="import-preview"),
+    path("imports/uploads/<int:upload_pk>/confirm/", imports.import_confirm, name="import-confirm"),
+    path("imports/tables/<int:table_pk>/export.<slug:file_format>", imports.import_export, name="import-export"),
 ]

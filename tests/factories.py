@@ -192,3 +192,28 @@ class StatedTotalFactory(factory.django.DjangoModelFactory):
     label = "Total"
     row_number = 99
     amount = Decimal("1000.00")
+
+
+class MonitoringReturnFactory(factory.django.DjangoModelFactory):
+    """A quarter's forecast for a work-stream, recorded by hand (not imported)."""
+
+    class Meta:
+        model = "allocations.MonitoringReturn"
+
+    quarter = 1
+    forecast = Decimal("1000.00")
+
+
+class ImportUploadFactory(factory.django.DjangoModelFactory):
+    """An uploaded contributions table waiting for its preview and confirmation."""
+
+    class Meta:
+        model = "allocations.ImportUpload"
+
+    commission = factory.SubFactory(CommissionFactory)
+    kind = "contributions"
+    options = factory.LazyFunction(lambda: {"title": "District contributions"})
+    file_name = "contributions.csv"
+    data = b"Partner,Amount\r\n"
+    row_count = factory.LazyAttribute(lambda upload: max(0, bytes(upload.data).count(b"\n") - 1))
+    uploaded_by = factory.SubFactory(OfficerFactory)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +16,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from allocations import services
+# The demo loader brings every app's demo data together, so it is the one part of commissioning/ that imports
+# another app: the seed tables go in through the same import service an officer uses.
+from allocations import imports, services
+from allocations.imports.services import table_import_run
 from allocations.models import Formula
 from commissioning import roles
 from commissioning.models import Commission, User
@@ -23,6 +27,47 @@ from partners.models import Partner
 
 DEMO_COMMISSION = "Joint Commissioning for Domestic Abuse Services in Lancashire"
 DEMO_BUDGETS = {"2013/14": Decimal("1502548"), "2014/15": Decimal("1502449"), "2015/16": Decimal("1502449")}
+SEED_TABLES_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed_tables"
+# The seeds' tables, transcribed exactly (stated totals included) into fixtures/seed_tables/, and what each one is:
+# (file, kind, title, source, financial year, quarter, years a 'per annum' column applies to).
+SEED_TABLES = (
+    (
+        "000_district_contributions.csv",
+        imports.CONTRIBUTIONS,
+        "District contributions requested",
+        "Letter to partners of 18 December 2012 (seed 000)",
+        None,
+        None,
+        (),
+    ),
+    (
+        "002_year1_allocation_forecast.csv",
+        imports.MONITORING,
+        "Year 1 allocation, forecast and variance",
+        "Report to the Cabinet Member, November 2013 (seed 002)",
+        "2013/14",
+        2,
+        (),
+    ),
+    (
+        "002_year2_year3_allocations.csv",
+        imports.WORK_STREAM_ALLOCATIONS,
+        "Work-stream funding allocation, years 2 and 3",
+        "Report to the Cabinet Member, November 2013 (seed 002)",
+        None,
+        None,
+        (),
+    ),
+    (
+        "004_work_stream_allocations_2014.csv",
+        imports.WORK_STREAM_ALLOCATIONS,
+        "Work-stream allocations per annum",
+        "Crime and Disorder Task Group work plan study, June 2014 (seed 004)",
+        None,
+        None,
+        ("2014/15", "2015/16"),
+    ),
+)
 # (username, role, partner name for a partner login)
 DEMO_LOGINS = (
     ("officer", roles.OFFICER, None),
@@ -48,6 +93,7 @@ class Command(BaseCommand):
                 call_command("loaddata", "lancashire", verbosity=0)
                 self._plan(Commission.objects.get(name=DEMO_COMMISSION))
                 self.stdout.write(self.style.SUCCESS("Loaded the Lancashire demo commission."))
+            self._import_seed_tables()
             created = self._logins(reset_passwords)
         if created:
             self.stdout.write("")
@@ -77,6 +123,28 @@ class Command(BaseCommand):
             participants=[services.ParticipantInput(m.partner, m.requested_per_year) for m in districts],
         )
         services.requests_draft(formula=formula, by=None)
+
+    def _import_seed_tables(self) -> None:
+        """The seeds' tables as imported, stated totals and all, so the reconciliation shows their mismatches.
+        Through the same service as an officer's upload; a table imported before is recognised and left alone."""
+        commission = Commission.objects.get(name=DEMO_COMMISSION)
+        years = {year.label: year for year in commission.years.all()}
+        added = 0
+        for file_name, kind, title, source, year, quarter, per_annum in SEED_TABLES:
+            options = imports.ImportOptions(
+                title=title,
+                source=source,
+                financial_year=years[year] if year else None,
+                quarter=quarter,
+                years=tuple(years[label] for label in per_annum),
+            )
+            data = (SEED_TABLES_DIR / file_name).read_bytes()
+            _, created = table_import_run(
+                commission=commission, kind=kind, file_name=file_name, data=data, options=options, by=None
+            )
+            added += created
+        if added:
+            self.stdout.write(self.style.SUCCESS(f"Imported {added} seed table{'s' if added != 1 else ''}."))
 
     def _logins(self, reset_passwords: bool) -> list[tuple[str, str, str]]:
         shown = []
