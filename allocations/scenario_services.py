@@ -75,7 +75,9 @@ def scenario_adopt(*, scenario: Scenario, by: User | None) -> Formula:
     Refuses a scenario already adopted, one whose formula has been revised since it was saved, and one whose
     changes no longer apply; nothing is written then.
     """
-    locked = Scenario.objects.select_for_update().select_related("formula", "adopted_by").get(pk=scenario.pk)
+    locked = (
+        Scenario.objects.select_for_update(of=("self",)).select_related("formula", "adopted_by").get(pk=scenario.pk)
+    )
     if locked.status == Scenario.Status.ADOPTED:
         when = _day(locked.adopted_at) if locked.adopted_at else "an earlier date"
         raise ValidationError(f"'{locked.name}' was adopted on {when}; a scenario is adopted once.")
