@@ -148,15 +148,15 @@ class ScenarioReading:
 
 
 def scenario_readings(chosen: Sequence[Scenario]) -> list[ScenarioReading]:
-    """Each scenario recomputed from its formula and changes, in order, in eight queries however many scenarios,
-    partners and formulas there are (take the scenarios from `scenario_list_all`, which selects their commission
-    and formula). A scenario whose changes no longer apply gets no result and says why; nothing is written."""
+    """Each scenario recomputed from its formula and changes, in order, in at most eight queries however many
+    scenarios, partners and formulas there are (take the scenarios from `scenario_list_all`, which selects their
+    commission and formula). A scenario whose changes no longer apply gets no result and says why; nothing is
+    written."""
     specs = formula_specs(scenario.formula for scenario in chosen)
     contexts = plan_contexts(scenario.commission for scenario in chosen)
+    formula_ids = {scenario.formula_id for scenario in chosen}
     revised = set(
-        Formula.objects.filter(supersedes_id__in={scenario.formula_id for scenario in chosen}).values_list(
-            "supersedes_id", flat=True
-        )
+        Formula.objects.filter(supersedes_id__in=formula_ids).order_by().values_list("supersedes_id", flat=True)
     )
     readings = []
     for scenario in chosen:
