@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from allocations import api
+from allocations import api, scenario_api
 
 router = SimpleRouter()
 router.register("formulas", api.FormulaViewSet, basename="formula")
@@ -11,6 +11,7 @@ router.register("basis-datasets", api.BasisDatasetViewSet, basename="basis-datas
 router.register("allocations", api.AllocationViewSet, basename="allocation")
 router.register("year-budgets", api.YearBudgetViewSet, basename="year-budget")
 router.register("monitoring-returns", api.MonitoringReturnViewSet, basename="monitoring-return")
+router.register("scenarios", scenario_api.ScenarioViewSet, basename="scenario")
 
 urlpatterns = [
     path("", include(router.urls)),

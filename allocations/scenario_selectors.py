@@ -6,6 +6,7 @@ computed from the formula and its changes every time it is shown (`allocations.s
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,8 +16,8 @@ from django.db.models import QuerySet
 
 from allocations import formulas, scenarios
 from allocations.models import Formula, Scenario, WorkStreamAllocation
-from allocations.services import formula_spec
-from commissioning.models import Commission
+from allocations.services import formula_spec, formula_specs
+from commissioning.models import Commission, FinancialYear, Reserve, WorkStream
 from commissioning.money import ZERO
 
 
@@ -27,6 +28,14 @@ def scenario_list(commission: Commission) -> QuerySet[Scenario]:
         .select_related("formula", "created_by", "adopted_by", "adopted_formula")
         .order_by("-created_at", "-pk")
     )
+
+
+def scenario_list_all() -> QuerySet[Scenario]:
+    """Every commission's scenarios, newest first, with their commission and formula (and its basis dataset), in
+    one query: what `scenario_readings` needs besides the figures it reads itself."""
+    return Scenario.objects.select_related(
+        "commission", "formula__basis_dataset", "created_by", "adopted_by", "adopted_formula"
+    ).order_by("-created_at", "-pk")
 
 
 def scenario_formulas(commission: Commission) -> list[Formula]:
@@ -48,25 +57,38 @@ def plan_context(commission: Commission) -> scenarios.PlanContext:
 
     Reserves are taken at their opening balance: the ledger that will record drawdowns is not built yet.
     """
-    years = list(commission.years.order_by("number"))
-    streams = list(
-        commission.work_streams.filter(pooled_share__isnull=False, valid_to__isnull=True).order_by("position", "name")
-    )
+    return plan_contexts([commission])[commission.pk]
+
+
+def plan_contexts(commissions: Iterable[Commission]) -> dict[int, scenarios.PlanContext]:
+    """`plan_context` for several commissions, by id, in four queries however many there are."""
+    by_id = {commission.pk: commission for commission in commissions}
+    years: dict[int, list[FinancialYear]] = {pk: [] for pk in by_id}
+    for year in FinancialYear.objects.filter(commission_id__in=by_id).order_by("number"):
+        years[year.commission_id].append(year)
+    streams: dict[int, list[WorkStream]] = {pk: [] for pk in by_id}
+    for stream in WorkStream.objects.filter(
+        commission_id__in=by_id, pooled_share__isnull=False, valid_to__isnull=True
+    ).order_by("position", "name"):
+        streams[stream.commission_id].append(stream)
     allocations: dict[int, dict[int, Decimal]] = {}
-    for allocation in WorkStreamAllocation.objects.filter(financial_year__commission=commission):
+    for allocation in WorkStreamAllocation.objects.filter(financial_year__commission_id__in=by_id):
         allocations.setdefault(allocation.financial_year_id, {})[allocation.work_stream_id] = allocation.amount
-    return scenarios.PlanContext(
-        commission_target=commission.target,
-        years=tuple(scenarios.YearInfo(year.number, year.label, allocations.get(year.pk)) for year in years),
-        reserves=tuple(
-            scenarios.ReserveInfo(reserve.name, reserve.opening_balance)
-            for reserve in commission.reserves.order_by("name")
-        ),
-        work_streams=tuple(
-            scenarios.WorkStreamInfo(stream.pk, stream.name, stream.pooled_share)  # type: ignore[arg-type]
-            for stream in streams
-        ),
-    )
+    reserves: dict[int, list[Reserve]] = {pk: [] for pk in by_id}
+    for reserve in Reserve.objects.filter(commission_id__in=by_id).order_by("name"):
+        reserves[reserve.commission_id].append(reserve)
+    return {
+        pk: scenarios.PlanContext(
+            commission_target=commission.target,
+            years=tuple(scenarios.YearInfo(year.number, year.label, allocations.get(year.pk)) for year in years[pk]),
+            reserves=tuple(scenarios.ReserveInfo(reserve.name, reserve.opening_balance) for reserve in reserves[pk]),
+            work_streams=tuple(
+                scenarios.WorkStreamInfo(stream.pk, stream.name, stream.pooled_share)  # type: ignore[arg-type]
+                for stream in streams[pk]
+            ),
+        )
+        for pk, commission in by_id.items()
+    }
 
 
 def _formula_words(formula: Formula) -> str:
@@ -92,16 +114,20 @@ def scenario_preview(
     context: scenarios.PlanContext | None = None,
 ) -> scenarios.ScenarioResult:
     """A scenario computed without saving it: the live plan beside the changed one, the shortfall, the ways to close
-    it. Raises ValidationError when the changes are bad or the live formula cannot be computed. Writes nothing."""
+    it. Writes nothing. Raises ValidationError keyed `changes` when the changes are bad, and `formula` when the live
+    formula cannot be computed."""
     spec = spec or formula_spec(formula)
-    parsed = scenario_changes_parse(formula=formula, changes=changes, spec=spec)
+    try:
+        parsed = scenario_changes_parse(formula=formula, changes=changes, spec=spec)
+    except ValidationError as error:
+        raise ValidationError({"changes": error.messages}) from None
     context = context or plan_context(formula.commission)
     try:
         return scenarios.compute(spec, parsed, context)
     except formulas.FormulaError as error:
-        raise ValidationError(f"The live formula cannot be computed: {error}") from None
+        raise ValidationError({"formula": f"The live formula cannot be computed: {error}"}) from None
     except scenarios.ChangesError as error:
-        raise ValidationError(error.messages) from None
+        raise ValidationError({"changes": error.messages}) from None
 
 
 def scenario_result(scenario: Scenario, *, context: scenarios.PlanContext | None = None) -> scenarios.ScenarioResult:
@@ -109,6 +135,43 @@ def scenario_result(scenario: Scenario, *, context: scenarios.PlanContext | None
 
     Raises ValidationError when the changes no longer apply (say, the formula's data was edited since)."""
     return scenario_preview(formula=scenario.formula, changes=scenario.changes, context=context)
+
+
+@dataclass(frozen=True)
+class ScenarioReading:
+    """A saved scenario with its figures as they are now, or, when they cannot be computed, the reason."""
+
+    scenario: Scenario
+    result: scenarios.ScenarioResult | None
+    problem: str
+    formula_is_current: bool  # False: the formula has been revised since, so its "live plan" is no longer in force
+
+
+def scenario_readings(chosen: Sequence[Scenario]) -> list[ScenarioReading]:
+    """Each scenario recomputed from its formula and changes, in order, in at most eight queries however many
+    scenarios, partners and formulas there are (take the scenarios from `scenario_list_all`, which selects their
+    commission and formula). A scenario whose changes no longer apply gets no result and says why; nothing is
+    written."""
+    specs = formula_specs(scenario.formula for scenario in chosen)
+    contexts = plan_contexts(scenario.commission for scenario in chosen)
+    formula_ids = {scenario.formula_id for scenario in chosen}
+    revised = set(
+        Formula.objects.filter(supersedes_id__in=formula_ids).order_by().values_list("supersedes_id", flat=True)
+    )
+    readings = []
+    for scenario in chosen:
+        result, problem = None, ""
+        try:
+            result = scenario_preview(
+                formula=scenario.formula,
+                changes=scenario.changes,
+                spec=specs[scenario.formula_id],
+                context=contexts[scenario.commission_id],
+            )
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+        readings.append(ScenarioReading(scenario, result, problem, scenario.formula_id not in revised))
+    return readings
 
 
 @dataclass(frozen=True)

@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
         "PartnerKindEnum": "partners.models.Partner.Kind",
         "CommissionStatusEnum": "commissioning.models.Commission.Status",
         "ContributionRequestStatusEnum": "partners.models.ContributionRequest.Status",
+        "ScenarioStatusEnum": "allocations.models.Scenario.Status",
     },
 }
 

@@ -58,15 +58,16 @@ def _walk(data: Any, key: str | None = None) -> Iterator[tuple[str | None, Any]]
             yield from _walk(value, key)
 
 
-def assert_money_strings(data: Any) -> int:
+def assert_money_strings(data: Any, keys: frozenset[str] = MONEY_KEYS) -> int:
     """Every money value in a response is a decimal string with pence (`"1502449.00"`) and nothing is a float.
 
-    Returns how many money values it checked, so a test can be sure it looked at some.
+    `keys` names the money fields (a resource may add its own). Returns how many money values it checked, so a
+    test can be sure it looked at some.
     """
     checked = 0
     for key, value in _walk(data):
         assert not isinstance(value, float), f"{key} is a float: {value!r}"
-        if key in MONEY_KEYS and not isinstance(value, dict | list) and value is not None:
+        if key in keys and not isinstance(value, dict | list) and value is not None:
             assert isinstance(value, str), f"{key} is not a string: {value!r}"
             assert _MONEY.match(value), f"{key} is not a decimal string with pence: {value!r}"
             checked += 1

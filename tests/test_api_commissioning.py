@@ -280,6 +280,11 @@ EVERY_PATH = {
     "/api/v1/year-budgets/{id}/",
     "/api/v1/monitoring-returns/",
     "/api/v1/monitoring-returns/{id}/",
+    "/api/v1/scenarios/",
+    "/api/v1/scenarios/{id}/",
+    "/api/v1/scenarios/{id}/adopt/",
+    "/api/v1/scenarios/compare/",
+    "/api/v1/scenarios/preview/",
 }
 
 
