@@ -11,7 +11,18 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from commissioning import services
-from commissioning.models import Commission, FinancialYear, Reserve, User, WorkStream, validate_pooled_shares
+from commissioning.models import (
+    Account,
+    Commission,
+    FinancialYear,
+    LedgerHead,
+    LedgerTransaction,
+    Posting,
+    Reserve,
+    User,
+    WorkStream,
+    validate_pooled_shares,
+)
 from commissioning.money import format_pounds
 
 admin.site.site_header = "Pooled fund manager: administration"
@@ -155,3 +166,59 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ("partner",)
     autocomplete_fields = ("partner",)
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Partner login", {"fields": ("partner",)}))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The ledger is written by its services only; the admin shows it and changes nothing."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PostingInline(admin.TabularInline):
+    model = Posting
+    fields = ("account", "amount")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("number", "kind", "financial_year", "date", "narrative", "posted_by", "posted_at")
+    list_filter = ("commission", "kind", "financial_year__start_year")
+    search_fields = ("narrative", "source_reference")
+    list_select_related = ("financial_year", "posted_by")
+    inlines = (PostingInline,)
+
+
+@admin.register(Posting)
+class PostingAdmin(ReadOnlyAdmin):
+    list_display = ("transaction", "account", "amount")
+    list_filter = ("account__commission", "account__kind")
+    search_fields = ("account__name", "transaction__narrative")
+    list_select_related = ("transaction", "account")
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ("name", "kind", "commission", "balance")
+    list_filter = ("commission", "kind")
+    search_fields = ("name", "key")
+    list_select_related = ("commission",)
+
+
+@admin.register(LedgerHead)
+class LedgerHeadAdmin(ReadOnlyAdmin):
+    list_display = ("commission", "count", "digest")
+    list_filter = ("commission",)
+    search_fields = ("commission__name",)

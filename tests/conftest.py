@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test import Client
 
+from commissioning import ledger_guard
 from tests import factories
 from tests.api_support import build_world
 
@@ -101,3 +103,17 @@ def as_persona(request, as_user):  # type: ignore[no-untyped-def]
 def world(commission, partner_a, partner_b, officer):  # type: ignore[no-untyped-def]
     """Something at every API endpoint: see tests/api_support.py."""
     return build_world(commission, partner_a, partner_b, officer)
+
+
+def _flush_with_ledger_guard(original):  # type: ignore[no-untyped-def]
+    """Browser tests empty the database after each test. SQLite does that row by row, which the ledger's
+    append-only triggers would refuse; only this flush is let through (see commissioning/ledger_guard.py)."""
+
+    def flush(self, sql_list):  # type: ignore[no-untyped-def]
+        with ledger_guard.flush_allowed():
+            return original(self, sql_list)
+
+    return flush
+
+
+BaseDatabaseOperations.execute_sql_flush = _flush_with_ledger_guard(BaseDatabaseOperations.execute_sql_flush)

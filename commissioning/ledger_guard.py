@@ -1,0 +1,77 @@
+"""The database's refusal to change posted ledger rows, installed by migration 0005.
+
+PostgreSQL: a row trigger on UPDATE and DELETE raises an error. SQLite: triggers RAISE(ABORT). Neither database
+lets an application, an admin or a stray SQL statement edit or remove a posted transaction or posting.
+
+One exception exists, for tests only: emptying the whole database between browser tests. PostgreSQL does that
+with TRUNCATE, which row triggers do not see; SQLite has no TRUNCATE and deletes row by row, so its DELETE trigger
+asks `ledger_flush_allowed()`, a function this module registers on each SQLite connection. It answers 1 only
+while `flush_allowed()` is active, which nothing but the test suite's flush uses. Outside this process (the
+sqlite3 shell, another program) the function does not exist and the trigger still refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_FLUSHING = False
+TABLES = ("commissioning_ledgertransaction", "commissioning_posting")
+MESSAGE = "ledger rows are append-only: post a reversing transaction instead"
+
+
+def _flush_allowed() -> int:
+    return 1 if _FLUSHING else 0
+
+
+def register_sqlite_function(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("ledger_flush_allowed", 0, _flush_allowed)
+
+
+@contextmanager
+def flush_allowed() -> Iterator[None]:
+    """Let the test suite empty the database (SQLite only needs it)."""
+    global _FLUSHING
+    _FLUSHING = True
+    try:
+        yield
+    finally:
+        _FLUSHING = False
+
+
+def install_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        statements = [
+            "CREATE OR REPLACE FUNCTION commissioning_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN RAISE EXCEPTION '{MESSAGE} (% on %)', TG_OP, TG_TABLE_NAME USING ERRCODE = 'restrict_violation'; "
+            "END $$"
+        ]
+        for table in TABLES:
+            statements.append(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION commissioning_ledger_append_only()"
+            )
+        return statements
+    if vendor == "sqlite":
+        statements = []
+        for table in TABLES:
+            statements.append(
+                f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{MESSAGE} ({table} cannot be updated)'); END"
+            )
+            statements.append(
+                f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} WHEN ledger_flush_allowed() = 0 "
+                f"BEGIN SELECT RAISE(ABORT, '{MESSAGE} ({table} cannot be deleted)'); END"
+            )
+        return statements
+    raise NotImplementedError(f"The ledger's append-only triggers are written for PostgreSQL and SQLite, not {vendor}.")
+
+
+def remove_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in TABLES] + [
+            "DROP FUNCTION IF EXISTS commissioning_ledger_append_only()"
+        ]
+    return [f"DROP TRIGGER IF EXISTS {table}_{what}" for table in TABLES for what in ("no_update", "no_delete")]

@@ -1,0 +1,93 @@
+"""Reads of the ledger, aggregated in the database: balances, and the integrity check behind `ledger_check`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from commissioning.ledger import GENESIS, Entry, transaction_digest
+from commissioning.models import Account, Commission, LedgerHead, LedgerTransaction, Posting
+from commissioning.money import ZERO, MoneyField, format_pounds
+
+
+def accounts_with_balances(commission: Commission) -> QuerySet[Account]:
+    """The commission's accounts, each with `posted` = the sum of its postings, computed in the database."""
+    return commission.accounts.annotate(
+        posted=Coalesce(Sum("postings__amount"), ZERO, output_field=MoneyField())
+    ).order_by("kind", "key")
+
+
+def transactions(commission: Commission) -> QuerySet[LedgerTransaction]:
+    return commission.ledger_transactions.select_related("financial_year", "posted_by").order_by("-number")
+
+
+@dataclass
+class Integrity:
+    transactions: int = 0
+    postings: int = 0
+    accounts: int = 0
+    commissions: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def ledger_integrity() -> Integrity:
+    """Every check `ledger_check` makes. Reads each posting once; the sums and counts are done in the database."""
+    report = Integrity()
+    unbalanced = (
+        LedgerTransaction.objects.annotate(
+            total=Coalesce(Sum("postings__amount"), ZERO, output_field=MoneyField()), lines=Count("postings")
+        )
+        .filter(~Q(total=0) | Q(lines__lt=2))
+        .select_related("commission")
+    )
+    for tx in unbalanced:
+        report.problems.append(
+            f"Transaction #{tx.number} of {tx.commission} (id {tx.pk}) does not balance: "
+            f"{tx.lines} posting(s) summing to {format_pounds(tx.total, pence=True)}."
+        )
+    wrong = accounts_with_balances_all().exclude(balance=F("posted"))
+    for account in wrong:
+        report.problems.append(
+            f"Account '{account}' (id {account.pk}) shows a balance of {format_pounds(account.balance, pence=True)} "
+            f"but its postings sum to {format_pounds(account.posted, pence=True)}."
+        )
+    _check_chains(report)
+    report.accounts = Account.objects.count()
+    return report
+
+
+def accounts_with_balances_all() -> QuerySet[Account]:
+    return Account.objects.annotate(posted=Coalesce(Sum("postings__amount"), ZERO, output_field=MoneyField()))
+
+
+def _check_chains(report: Integrity) -> None:
+    postings: dict[int, list[Entry]] = defaultdict(list)
+    for posting in Posting.objects.select_related("account").order_by("transaction_id", "pk"):
+        postings[posting.transaction_id].append(Entry(posting.account, posting.amount))
+        report.postings += 1
+    heads = {head.commission_id: head for head in LedgerHead.objects.all()}
+    digests: dict[int, tuple[int, str]] = {}
+    for tx in LedgerTransaction.objects.select_related("commission").order_by("commission_id", "number"):
+        report.transactions += 1
+        count, previous = digests.get(tx.commission_id, (0, GENESIS))
+        if tx.number != count + 1:
+            report.problems.append(
+                f"Transaction #{tx.number} of {tx.commission} follows #{count}: a number is missing."
+            )
+        expected = transaction_digest(previous, tx, postings[tx.pk])
+        if tx.digest != expected:
+            report.problems.append(
+                f"Transaction #{tx.number} of {tx.commission} (id {tx.pk}) was altered after it was posted: "
+                "its content no longer matches its digest."
+            )
+        digests[tx.commission_id] = (tx.number, tx.digest)
+    for commission_id, (count, digest) in digests.items():
+        head = heads.get(commission_id)
+        if head is None or (head.count, head.digest) != (count, digest):
+            report.problems.append(
+                f"The ledger head of commission {commission_id} does not match its last transaction."
+            )
+    report.commissions = len(digests)

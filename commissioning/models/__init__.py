@@ -1,0 +1,26 @@
+"""The commission's models: the core (`core.py`) and the pooled-fund ledger (`ledger.py`)."""
+
+from commissioning.models.core import (
+    HUNDRED,
+    Commission,
+    FinancialYear,
+    Reserve,
+    User,
+    WorkStream,
+    validate_pooled_shares,
+)
+from commissioning.models.ledger import Account, LedgerHead, LedgerTransaction, Posting
+
+__all__ = [
+    "HUNDRED",
+    "Account",
+    "Commission",
+    "FinancialYear",
+    "LedgerHead",
+    "LedgerTransaction",
+    "Posting",
+    "Reserve",
+    "User",
+    "WorkStream",
+    "validate_pooled_shares",
+]
