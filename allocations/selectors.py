@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from allocations.models import (
     AllocationOverride,
@@ -21,7 +21,7 @@ from allocations.models import (
     WorkStreamAllocation,
     YearBudget,
 )
-from commissioning.models import Commission, FinancialYear, WorkStream
+from commissioning.models import Account, Commission, FinancialYear, LedgerTransaction, Posting, WorkStream
 from commissioning.money import ZERO, MoneyField, format_pounds
 from partners.models import ContributionRequest
 
@@ -31,6 +31,12 @@ class AllocationLine:
     work_stream: WorkStream
     allocation: WorkStreamAllocation | None
     latest_return: MonitoringReturn | None
+    in_ledger: Decimal = ZERO
+
+    @property
+    def awaiting_posting(self) -> Decimal:
+        """The plan's allocation not yet posted from the pool to the work-stream in the ledger."""
+        return (self.allocation.amount if self.allocation else ZERO) - self.in_ledger
 
     @property
     def forecast(self) -> Decimal | None:
@@ -84,6 +90,14 @@ class YearAllocations:
         return self.total_allocated - self.budget.amount if self.budget else ZERO
 
     @property
+    def total_in_ledger(self) -> Decimal:
+        return sum((line.in_ledger for line in self.lines), ZERO)
+
+    @property
+    def awaiting_posting(self) -> Decimal:
+        return sum((line.awaiting_posting for line in self.lines), ZERO)
+
+    @property
     def rounding_lines(self) -> list[str]:
         return [line.work_stream.name for line in self.lines if line.allocation and line.allocation.took_rounding]
 
@@ -107,6 +121,7 @@ def commission_allocations(commission: Commission) -> list[YearAllocations]:
         .order_by("quarter", "work_stream__position")
     ):
         returns[monitoring.financial_year_id].append(monitoring)
+    posted = posted_allocations(commission)
     result = []
     for year in years:
         latest: dict[int, MonitoringReturn] = {}
@@ -115,12 +130,31 @@ def commission_allocations(commission: Commission) -> list[YearAllocations]:
             latest[monitoring.work_stream_id] = monitoring  # ordered by quarter, so the last one wins
             by_quarter[monitoring.quarter].append(monitoring)
         lines = [
-            AllocationLine(stream, allocations.get((year.pk, stream.pk)), latest.get(stream.pk))
+            AllocationLine(
+                stream,
+                allocations.get((year.pk, stream.pk)),
+                latest.get(stream.pk),
+                posted.get((year.pk, stream.pk), ZERO),
+            )
             for stream in streams
             if stream.valid_to is None or (year.pk, stream.pk) in allocations
         ]
         result.append(YearAllocations(year, budgets.get(year.pk), lines, dict(sorted(by_quarter.items()))))
     return result
+
+
+def posted_allocations(commission: Commission) -> dict[tuple[int, int], Decimal]:
+    """(year id, work-stream id) → what the ledger holds as allocated, net of reversals. One query."""
+    rows = (
+        Posting.objects.filter(account__commission=commission, account__kind=Account.Kind.WORK_STREAM)
+        .filter(
+            Q(transaction__kind=LedgerTransaction.Kind.ALLOCATION)
+            | Q(transaction__reverses__kind=LedgerTransaction.Kind.ALLOCATION)
+        )
+        .values("account__financial_year_id", "account__work_stream_id")
+        .annotate(total=Sum("amount", output_field=MoneyField()))
+    )
+    return {(row["account__financial_year_id"], row["account__work_stream_id"]): -row["total"] for row in rows}
 
 
 def commission_formulas(commission: Commission) -> QuerySet[Formula]:

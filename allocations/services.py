@@ -24,8 +24,10 @@ from allocations.models import (
     WorkStreamAllocation,
     YearBudget,
 )
-from commissioning.models import Commission, FinancialYear, User, WorkStream
-from commissioning.money import MoneyError, format_pounds, split, to_money
+from allocations.selectors import posted_allocations
+from commissioning import ledger
+from commissioning.models import Commission, FinancialYear, LedgerTransaction, User, WorkStream
+from commissioning.money import ZERO, MoneyError, format_pounds, split, to_money
 from partners.models import ContributionRequest, Partner
 
 
@@ -380,4 +382,71 @@ def monitoring_return_record(
     )
     monitoring.full_clean()
     monitoring.save()
+    if not MonitoringReturn.objects.filter(
+        financial_year=financial_year, work_stream=work_stream, quarter__gt=quarter
+    ).exists():
+        # The latest quarter's forecast is the work-stream's forecast outturn in the ledger too.
+        ledger.forecast_post(
+            financial_year=financial_year,
+            work_stream=work_stream,
+            forecast=monitoring.forecast,
+            by=by,
+            source=monitoring,
+        )
     return monitoring
+
+
+@transaction.atomic
+def allocations_post_to_ledger(*, financial_year: FinancialYear, by: User | None) -> list[LedgerTransaction]:
+    """Post the year's planned allocations (the split, after overrides) from its pool to the work-streams.
+
+    Only what is not yet posted goes in, so posting twice changes nothing. The ledger refuses more than the pool
+    holds, naming the figures; nothing is posted then. A plan reduced below what is already posted is refused:
+    that needs the allocation reversed first, so the history shows it.
+    """
+    posted = {
+        stream_id: amount
+        for (year_id, stream_id), amount in posted_allocations(financial_year.commission).items()
+        if year_id == financial_year.pk
+    }
+    made = []
+    allocations = financial_year.allocations.select_related("work_stream").order_by("work_stream__position")
+    for allocation in allocations:
+        difference = allocation.amount - posted.get(allocation.work_stream_id, ZERO)
+        if difference < 0:
+            raise ValidationError(
+                f"{allocation.work_stream} has {format_pounds(posted[allocation.work_stream_id])} allocated in the "
+                f"ledger for {financial_year}, more than the plan's {format_pounds(allocation.amount)}; reverse the "
+                "allocation and post it again."
+            )
+        if difference > 0:
+            made.append(
+                ledger.allocation_post(
+                    financial_year=financial_year,
+                    work_stream=allocation.work_stream,
+                    amount=difference,
+                    by=by,
+                    source=allocation,
+                )
+            )
+    return made
+
+
+@transaction.atomic
+def forecasts_post_to_ledger(*, financial_year: FinancialYear, by: User | None) -> list[LedgerTransaction]:
+    """Bring the ledger's forecast outturn of each work-stream to its latest monitoring return for the year."""
+    latest: dict[int, MonitoringReturn] = {}
+    for monitoring in financial_year.monitoring_returns.select_related("work_stream").order_by("quarter"):
+        latest[monitoring.work_stream_id] = monitoring
+    made = []
+    for monitoring in latest.values():
+        posted = ledger.forecast_post(
+            financial_year=financial_year,
+            work_stream=monitoring.work_stream,
+            forecast=monitoring.forecast,
+            by=by,
+            source=monitoring,
+        )
+        if posted is not None:
+            made.append(posted)
+    return made

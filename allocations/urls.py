@@ -15,6 +15,7 @@ urlpatterns = [
     path("allocations/", pages.allocation_list, name="allocation-list"),
     path("allocations/<int:pk>/override/", pages.allocation_override, name="allocation-override"),
     path("years/<int:year_pk>/budget/", pages.year_budget_edit, name="year-budget-edit"),
+    path("years/<int:year_pk>/allocations/post/", pages.allocations_post, name="allocations-post"),
     path("years/<int:year_pk>/monitoring/new/", pages.monitoring_create, name="monitoring-create"),
     path("reconciliation/", pages.reconciliation, name="reconciliation"),
     # Scenarios: "what if" a partner declines or pays less, a weight or the target changes.

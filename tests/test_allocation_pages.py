@@ -326,3 +326,28 @@ def test_formula_and_request_pages_queries_are_bounded(
     ):
         with django_assert_max_num_queries(15):
             assert client.get(url).status_code == 200
+
+
+def test_officer_posts_a_years_allocations_to_the_ledger(as_user, officer, commission, partner_a, plan):
+    from commissioning import ledger
+    from commissioning.models import LedgerTransaction
+
+    url = reverse("allocations-post", args=[commission.pk, plan["year"].pk])
+    response = as_user(officer).post(url, follow=True)
+    assert "pool holds £0.00 not yet allocated" in response.content.decode()  # nothing pledged yet
+    assert not LedgerTransaction.objects.filter(kind="allocation").exists()
+    ledger.pledge_accepted_post(partner=partner_a, financial_year=plan["year"], amount=Decimal("1502449"), by=None)
+    page = as_user(officer).post(url, follow=True).content.decode()
+    assert "4 allocations for 2014/15 posted to the ledger" in page
+    assert LedgerTransaction.objects.filter(kind="allocation").count() == 4
+
+
+@pytest.mark.parametrize("persona", ["manager", "auditor", "lead_a", "outsider"])
+def test_only_officers_post_allocations(request, as_user, persona, commission, plan):
+    from commissioning.models import LedgerTransaction
+
+    response = as_user(request.getfixturevalue(persona)).post(
+        reverse("allocations-post", args=[commission.pk, plan["year"].pk])
+    )
+    assert response.status_code == 403
+    assert not LedgerTransaction.objects.exists()

@@ -281,3 +281,58 @@ def test_an_override_that_moves_money_shows_against_the_budget(commission, offic
     services.allocation_override(allocation=line, amount=Decimal("60"), reason="Extra training", by=officer)
     (mismatch,) = selectors.commission_reconciliation(commission).mismatches
     assert (mismatch.stated, mismatch.computed) == (Decimal("1000"), Decimal("1010"))  # 50 became 60
+
+
+# Posting the plan to the ledger ---------------------------------------------------------------------------
+
+
+def _fund(commission, year, partner, amount):  # type: ignore[no-untyped-def]
+    from commissioning import ledger
+
+    ledger.pledge_accepted_post(partner=partner, financial_year=year, amount=Decimal(amount), by=None)
+
+
+def test_planned_allocations_post_to_the_ledger_once(commission, partner_a, officer):
+    """£1,502,449 pledged for 2014/15 and split 75,123 / 255,416 / 1,021,665 / 150,245: posting moves exactly that
+    from the pool to the work-streams; posting again changes nothing."""
+    from commissioning import ledger
+    from commissioning.models import Account, LedgerTransaction
+
+    year = _year(commission, 2)
+    _fund(commission, year, partner_a, "1502449")
+    services.year_budget_set(financial_year=year, amount=Decimal("1502449"), by=None)
+    made = services.allocations_post_to_ledger(financial_year=year, by=officer)
+    assert [tx.kind for tx in made] == [LedgerTransaction.Kind.ALLOCATION] * 4
+    assert ledger.account_for(commission, Account.Kind.POOL, year=year).balance == 0
+    assert services.allocations_post_to_ledger(financial_year=year, by=officer) == []
+    workforce = commission.work_streams.get(name="Workforce and Co-ordination")
+    account = ledger.account_for(commission, Account.Kind.WORK_STREAM, year=year, work_stream=workforce)
+    assert account.balance == Decimal("-75123")
+
+
+def test_posting_more_than_the_pool_holds_is_refused_and_nothing_is_posted(commission, partner_a):
+    from commissioning.models import LedgerTransaction
+
+    year = _year(commission, 2)
+    _fund(commission, year, partner_a, "1000000")
+    services.year_budget_set(financial_year=year, amount=Decimal("1502449"), by=None)
+    with pytest.raises(ValidationError, match=r"pool holds £.* not yet allocated"):
+        services.allocations_post_to_ledger(financial_year=year, by=None)
+    assert not LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ALLOCATION).exists()
+
+
+def test_the_latest_monitoring_return_is_the_ledgers_forecast(commission):
+    from commissioning import ledger
+    from commissioning.models import Account
+
+    year = _year(commission, 1)
+    stream = commission.work_streams.get(name="Perpetrators")
+    services.monitoring_return_record(
+        financial_year=year, work_stream=stream, quarter=3, forecast=Decimal("12521"), by=None
+    )
+    services.monitoring_return_record(
+        financial_year=year, work_stream=stream, quarter=2, forecast=Decimal("20000"), by=None
+    )
+    account = ledger.account_for(commission, Account.Kind.FORECAST, year=year, work_stream=stream)
+    assert account.balance == Decimal("12521")  # quarter 2 came in late; quarter 3 is still the latest
+    assert services.forecasts_post_to_ledger(financial_year=year, by=None) == []

@@ -263,3 +263,21 @@ def reconciliation(request: HttpRequest, commission_pk: int) -> HttpResponse:
     commission = _commission(request, commission_pk, perm="allocations.view_tableimport")
     context = {"commission": commission, "report": selectors.commission_reconciliation(commission)}
     return render(request, "allocations/reconciliation.html", context)
+
+
+@require_POST
+@login_required
+def allocations_post(request: HttpRequest, commission_pk: int, year_pk: int) -> HttpResponse:
+    """Post a year's planned allocations to the ledger, from the year's pool to its work-streams."""
+    commission = _commission(request, commission_pk, perm="commissioning.add_ledgertransaction")
+    year = get_object_or_404(commission.years, pk=year_pk)
+    try:
+        made = services.allocations_post_to_ledger(financial_year=year, by=_user(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if made:
+            messages.success(request, f"{len(made)} allocations for {year} posted to the ledger.")
+        else:
+            messages.info(request, f"Every allocation for {year} is already in the ledger.")
+    return redirect("allocation-list", commission_pk=commission.pk)

@@ -21,11 +21,13 @@ from django.db import transaction
 from allocations import imports, services
 from allocations.imports.services import table_import_run
 from allocations.models import Formula
-from commissioning import roles
+from commissioning import ledger, roles
 from commissioning.models import Commission, User
 from partners.models import Partner
 
 DEMO_COMMISSION = "Joint Commissioning for Domestic Abuse Services in Lancashire"
+# The host's pledge: each year's budget less the districts' £101,000, the reserve drawdown and the carry-forward.
+DEMO_HOST_BALANCE = {"2013/14": Decimal("1401548"), "2014/15": Decimal("1080449"), "2015/16": Decimal("537002")}
 DEMO_BUDGETS = {"2013/14": Decimal("1502548"), "2014/15": Decimal("1502449"), "2015/16": Decimal("1502449")}
 SEED_TABLES_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed_tables"
 # The seeds' tables, transcribed exactly (stated totals included) into fixtures/seed_tables/, and what each one is:
@@ -91,7 +93,10 @@ class Command(BaseCommand):
                 self.stdout.write("Lancashire demo already loaded.")
             else:
                 call_command("loaddata", "lancashire", verbosity=0)
-                self._plan(Commission.objects.get(name=DEMO_COMMISSION))
+                commission = Commission.objects.get(name=DEMO_COMMISSION)
+                self._plan(commission)
+                self._import_seed_tables()
+                self._ledger_history(commission)
                 self.stdout.write(self.style.SUCCESS("Loaded the Lancashire demo commission."))
             self._import_seed_tables()
             created = self._logins(reset_passwords)
@@ -123,6 +128,34 @@ class Command(BaseCommand):
             participants=[services.ParticipantInput(m.partner, m.requested_per_year) for m in districts],
         )
         services.requests_draft(formula=formula, by=None)
+
+    def _ledger_history(self, commission: Commission) -> None:
+        """The fund's history in the ledger, through the same services an officer's actions use.
+
+        Each district pledges the seed 000 amount for each year. The seeds do not give every other partner's
+        figure (the report's Appendix B is not among them), so the host, Lancashire County Council, pledges the
+        balance of each year's budget not met by the districts, the reserve and the carry-forward, and the
+        narrative says so: 2013/14 £1,401,548; 2014/15 £1,080,449 (after £321,000 from the reserve); 2015/16
+        £537,002 (after £409,000 from the reserve and the £455,447 carry-forward, which is only provisional).
+        Year 1's allocations and the seed's Year 1 forecasts are posted; year 2's allocations once its reserve
+        drawdown is in; year 3's wait for the carry-forward to be confirmed.
+        """
+        for request in commission.contribution_requests.select_related("partner", "financial_year"):
+            ledger.pledge_accepted_post(
+                partner=request.partner,
+                financial_year=request.financial_year,
+                amount=request.amount,
+                by=None,
+                source=request,
+            )
+        host = commission.host
+        for year in commission.years.order_by("number"):
+            ledger.pledge_accepted_post(
+                partner=host, financial_year=year, amount=DEMO_HOST_BALANCE[year.label], by=None
+            )
+        year1, year2, _ = commission.years.order_by("number")
+        services.allocations_post_to_ledger(financial_year=year1, by=None)
+        services.forecasts_post_to_ledger(financial_year=year1, by=None)
 
     def _import_seed_tables(self) -> None:
         """The seeds' tables as imported, stated totals and all, so the reconciliation shows their mismatches.
