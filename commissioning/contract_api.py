@@ -311,15 +311,17 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return ContractDetailOutput if self.action == "retrieve" else ContractOutput
 
-    def _detail(self, contract: Contract, status_code: int = status.HTTP_200_OK) -> Response:
-        fresh = contract_selectors.contract_list().get(pk=contract.pk)
-        detail = contract_selectors.contract_detail(fresh)
-        fresh.years = detail.years  # type: ignore[attr-defined]
-        return Response(ContractDetailOutput(fresh).data, status=status_code)
+    def _detail(self, contract: Contract, status_code: int = status.HTTP_200_OK, *, fresh: bool = False) -> Response:
+        """The contract as `retrieve` shows it; read again after a write, unless it is `fresh` from the selector."""
+        if not fresh:
+            contract = contract_selectors.contract_list().get(pk=contract.pk)
+        detail = contract_selectors.contract_detail(contract)
+        contract.years = detail.years  # type: ignore[attr-defined]
+        return Response(ContractDetailOutput(contract).data, status=status_code)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         """A contract with its values, and each year it runs in with its quarters and their ledger transactions."""
-        return self._detail(self.get_object())
+        return self._detail(self.get_object(), fresh=True)
 
     @extend_schema(request=ContractInput, responses={201: ContractDetailOutput})
     def create(self, request: Request) -> Response:
