@@ -222,3 +222,7 @@ class LedgerHeadAdmin(ReadOnlyAdmin):
     list_display = ("commission", "count", "digest")
     list_filter = ("commission",)
     search_fields = ("commission__name",)
+
+
+# Providers and contracts have their own module; importing it registers them.
+from commissioning import contract_admin  # noqa: E402, F401

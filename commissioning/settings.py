@@ -244,6 +244,8 @@ SPECTACULAR_SETTINGS = {
         "CommissionStatusEnum": "commissioning.models.Commission.Status",
         "ContributionRequestStatusEnum": "partners.models.ContributionRequest.Status",
         "ScenarioStatusEnum": "allocations.models.Scenario.Status",
+        "ContractStatusEnum": "commissioning.models.Contract.Status",
+        "ProviderKindEnum": "commissioning.models.Provider.Kind",
     },
 }
 

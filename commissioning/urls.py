@@ -10,6 +10,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("commissions/<int:pk>/", views.commission_detail, name="commission-detail"),
     path("commissions/<int:commission_pk>/", include("allocations.urls")),
+    # Providers and contracts: commissioning/contract_urls.py and provider_urls.py.
+    path("commissions/<int:commission_pk>/", include("commissioning.contract_urls")),
+    path("providers/", include("commissioning.provider_urls")),
     path("partners/", include("partners.urls")),
     path("reports/", include("reports.urls")),
     path(

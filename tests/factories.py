@@ -217,3 +217,40 @@ class ImportUploadFactory(factory.django.DjangoModelFactory):
     data = b"Partner,Amount\r\n"
     row_count = factory.LazyAttribute(lambda upload: max(0, bytes(upload.data).count(b"\n") - 1))
     uploaded_by = factory.SubFactory(OfficerFactory)
+
+
+# Providers and contracts ------------------------------------------------------------------------------------
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "commissioning.Provider"
+
+    name = factory.Sequence(lambda n: f"Women's Aid {n}")
+    kind = "charity"
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    """An active contract under a commission's Early Support work-stream (made if missing), through the service that
+    checks it; 1 January 2014 to 31 March 2015 as in seed 004. Pass `values={year: amount}` to commit values."""
+
+    class Meta:
+        model = "commissioning.Contract"
+
+    commission = factory.SubFactory(CommissionFactory)
+    provider = factory.SubFactory(ProviderFactory)
+    title = factory.Sequence(lambda n: f"Early Support contract {n}")
+    starts_on = date(2014, 1, 1)
+    ends_on = date(2015, 3, 31)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from commissioning import contract_services
+
+        commission = kwargs["commission"]
+        if "work_stream" not in kwargs:
+            kwargs["work_stream"] = commission.work_streams.filter(name="Early Support").first() or WorkStreamFactory(
+                commission=commission, name="Early Support", pooled_share=Decimal("100")
+            )
+        kwargs.setdefault("by", None)
+        return contract_services.contract_create(**kwargs)

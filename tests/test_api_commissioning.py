@@ -285,6 +285,16 @@ EVERY_PATH = {
     "/api/v1/scenarios/{id}/adopt/",
     "/api/v1/scenarios/compare/",
     "/api/v1/scenarios/preview/",
+    # Providers and contracts (commissioning/contract_api.py)
+    "/api/v1/providers/",
+    "/api/v1/providers/{id}/",
+    "/api/v1/providers/{id}/end/",
+    "/api/v1/contracts/",
+    "/api/v1/contracts/{id}/",
+    "/api/v1/contracts/{id}/values/",
+    "/api/v1/contracts/{id}/spend/",
+    "/api/v1/contracts/{id}/end/",
+    "/api/v1/contracts/commitments/",
 }
 
 

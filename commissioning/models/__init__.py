@@ -1,5 +1,7 @@
-"""The commission's models: the core (`core.py`) and the pooled-fund ledger (`ledger.py`)."""
+"""The commission's models: the core (`core.py`), the pooled-fund ledger (`ledger.py`), and providers and their
+contracts (`contracts.py`)."""
 
+from commissioning.models.contracts import Contract, ContractSpend, ContractValue, Provider
 from commissioning.models.core import (
     HUNDRED,
     Commission,
@@ -15,10 +17,14 @@ __all__ = [
     "HUNDRED",
     "Account",
     "Commission",
+    "Contract",
+    "ContractSpend",
+    "ContractValue",
     "FinancialYear",
     "LedgerHead",
     "LedgerTransaction",
     "Posting",
+    "Provider",
     "Reserve",
     "User",
     "WorkStream",
