@@ -22,6 +22,7 @@ from allocations import imports, services
 from allocations.imports.services import table_import_run
 from allocations.models import Formula
 from commissioning import ledger, roles
+from commissioning.demo_providers import demo_providers
 from commissioning.models import Commission, User
 from partners.models import Partner
 
@@ -97,6 +98,7 @@ class Command(BaseCommand):
                 self._plan(commission)
                 self._import_seed_tables()
                 self._ledger_history(commission)
+                demo_providers(commission)
                 self.stdout.write(self.style.SUCCESS("Loaded the Lancashire demo commission."))
             self._import_seed_tables()
             created = self._logins(reset_passwords)
