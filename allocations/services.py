@@ -24,6 +24,7 @@ from allocations.models import (
     WorkStreamAllocation,
     YearBudget,
 )
+from commissioning import history
 from commissioning.models import Commission, FinancialYear, User, WorkStream
 from commissioning.money import MoneyError, format_pounds, split, to_money
 from partners.models import ContributionRequest, Partner
@@ -180,7 +181,7 @@ def formula_create(
         row = FormulaParticipant(formula=formula, partner=participant.partner, fixed_amount=participant.fixed_amount)
         row.full_clean()
         rows.append(row)
-    FormulaParticipant.objects.bulk_create(rows)
+    history.bulk_create(FormulaParticipant, rows)
     for position, category in enumerate(categories or []):
         row = CostCategory(
             formula=formula,
@@ -265,7 +266,7 @@ def requests_draft(*, formula: Formula, by: User | None) -> list[ContributionReq
         for year in years
         for line in result.lines
     ]
-    return ContributionRequest.objects.bulk_create(requests)
+    return history.bulk_create(ContributionRequest, requests)
 
 
 def _pooled_streams(commission: Commission) -> list[WorkStream]:

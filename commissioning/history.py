@@ -37,6 +37,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.apps import apps
 from django.db import models, transaction
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -103,6 +104,11 @@ class AuditTrail(HistoricalRecords):
 
 def is_tracked(model: type[models.Model]) -> bool:
     return hasattr(model._meta, "simple_history_manager_attribute")
+
+
+def tracked_models() -> list[type[models.Model]]:
+    """Every model whose changes are kept."""
+    return [model for model in apps.get_models() if is_tracked(model)]
 
 
 def history_model_for(model: type[models.Model]) -> type[models.Model]:

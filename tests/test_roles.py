@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 
-from commissioning import roles
+from commissioning import history, roles
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +17,9 @@ PROJECT_MODELS = [
     for model in apps.get_models()
     if model._meta.app_label in roles.PROJECT_APPS and not roles.is_history_model(model)
 ]
+
+# The audit trail's versions (commissioning/history.py).
+HISTORY_MODELS = [model for model in apps.get_models() if roles.is_history_model(model)]
 
 
 def _perm(model, action: str) -> str:  # type: ignore[no-untyped-def]
@@ -67,6 +70,24 @@ def test_partner_finance_lead_holds_no_model_permission(model):
     for action in ("view", "add", "change", "delete"):
         assert not lead.has_perm(_perm(model, action))
     assert not lead.is_staff
+
+
+@pytest.mark.parametrize("model", HISTORY_MODELS, ids=lambda model: model._meta.label)
+def test_staff_roles_read_the_history_and_no_one_writes_or_deletes_it(model):
+    officer, manager, auditor = factories.OfficerFactory(), factories.ManagerFactory(), factories.AuditorFactory()
+    lead = factories.PartnerLeadFactory()
+    codename = model._meta.model_name
+    for user in (officer, manager, auditor):
+        assert user.has_perm(f"{model._meta.app_label}.view_{codename}")
+    for user in (officer, manager, auditor, lead):
+        for action in ("add", "change", "delete"):
+            assert not user.has_perm(f"{model._meta.app_label}.{action}_{codename}")
+    assert not lead.has_perm(f"{model._meta.app_label}.view_{codename}")
+
+
+def test_every_tracked_model_has_its_history_model_and_no_other_model_looks_like_one():
+    assert len(HISTORY_MODELS) == len([model for model in PROJECT_MODELS if history.is_tracked(model)])
+    assert all(model._meta.app_label in roles.PROJECT_APPS for model in HISTORY_MODELS)
 
 
 def test_sync_roles_is_idempotent_and_restores_removed_permissions():
