@@ -1,8 +1,9 @@
 """Reading the audit trail: one object's versions, newest first, each with who, when and what changed.
 
 A page of versions costs the same few queries however long the object's history is: a count, the page's versions
-with their users (plus the one just before the page, to say what the oldest on the page changed), and one query
-per kind of related object the page's values point to.
+with their users (plus the one just before the page, to say what the oldest on the page changed), one query per
+many-to-many field kept with the versions (a user's groups), and one per kind of related object the page's values
+point to.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from django.core.paginator import Page, Paginator
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
+from simple_history.models import HistoricalRecords
+from simple_history.utils import get_m2m_reverse_field_name
 
 from commissioning import history, roles
 from commissioning.money import MoneyField
@@ -107,7 +110,8 @@ def object_history(model: type[models.Model], pk: int, *, page_number: Any = 1) 
     # The page's versions and the one before the oldest of them, which that one is compared with.
     rows = list(versions.select_related("history_user")[start : start + VERSIONS_PER_PAGE + 1])
     fields = shown_fields(model)
-    related = _related_objects(fields, rows)
+    sets = _many_to_many(history_model, rows)
+    related = _related_objects(fields, rows, sets)
     shown = [
         Version(
             history_id=row.history_id,
@@ -115,7 +119,7 @@ def object_history(model: type[models.Model], pk: int, *, page_number: Any = 1) 
             by=row.history_user,
             action=ACTIONS.get(row.history_type, row.history_type),
             reason=row.history_change_reason or "",
-            changes=_changes(fields, row, rows[index + 1] if index + 1 < len(rows) else None, related),
+            changes=_changes(fields, sets, row, rows[index + 1] if index + 1 < len(rows) else None, related),
         )
         for index, row in enumerate(rows[:VERSIONS_PER_PAGE])
     ]
@@ -132,8 +136,28 @@ def object_history(model: type[models.Model], pk: int, *, page_number: Any = 1) 
     )
 
 
+ManyToMany = dict[models.ManyToManyField, dict[int, frozenset[Any]]]  # type: ignore[type-arg]
+
+
+def _many_to_many(history_model: Any, rows: Sequence[Any]) -> ManyToMany:
+    """For each many-to-many field kept with the versions, the related ids each version held, in one query."""
+    ids = [row.history_id for row in rows]
+    kept: ManyToMany = {}
+    for field in history_model._history_m2m_fields:
+        rows_model = HistoricalRecords.m2m_models[field]
+        target = f"{get_m2m_reverse_field_name(field)}_id"
+        held: dict[int, set[Any]] = defaultdict(set)
+        for history_id, target_id in rows_model._default_manager.filter(history_id__in=ids).values_list(
+            "history_id", target
+        ):
+            held[history_id].add(target_id)
+        kept[field] = {history_id: frozenset(targets) for history_id, targets in held.items()}
+    return kept
+
+
 def _changes(
     fields: Sequence[models.Field],  # type: ignore[type-arg]
+    sets: ManyToMany,
     row: Any,
     before: Any,
     related: dict[type[models.Model], dict[Any, models.Model]],
@@ -143,6 +167,17 @@ def _changes(
     if row.history_type == "-":
         return []
     changes = []
+    for m2m_field, held in sets.items():
+        new_set = held.get(row.history_id, frozenset())
+        if row.history_type == "+" or before is None:
+            if new_set:
+                changes.append(FieldChange(_label(m2m_field), None, _names(m2m_field, new_set, related)))
+            continue
+        old_set = held.get(before.history_id, frozenset())
+        if old_set != new_set:
+            changes.append(
+                FieldChange(_label(m2m_field), _names(m2m_field, old_set, related), _names(m2m_field, new_set, related))
+            )
     for field in fields:
         new = getattr(row, field.attname)
         if row.history_type == "+" or before is None:
@@ -161,12 +196,26 @@ def _label(field: models.Field) -> str:  # type: ignore[type-arg]
     return name[:1].upper() + name[1:]
 
 
+def _names(
+    field: models.ManyToManyField,  # type: ignore[type-arg]
+    ids: frozenset[Any],
+    related: dict[type[models.Model], dict[Any, models.Model]],
+) -> Value:
+    """The related records a version held, by name, in order."""
+    found = related.get(field.related_model, {})  # type: ignore[arg-type]
+    return Value(text=", ".join(sorted(str(found[pk]) if pk in found else f"{pk} (deleted)" for pk in ids)))
+
+
 def _related_objects(
     fields: Sequence[models.Field],  # type: ignore[type-arg]
     rows: Sequence[Any],
+    sets: ManyToMany,
 ) -> dict[type[models.Model], dict[Any, models.Model]]:
-    """Every object the rows' foreign keys point to, one query per related model, with what their names need."""
+    """Every object the rows' foreign keys and kept many-to-many fields point to, one query per related model,
+    with what their names need."""
     wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for m2m_field, held in sets.items():
+        wanted[m2m_field.related_model].update(*held.values())  # type: ignore[index]
     for field in fields:
         if field.is_relation and field.related_model is not None:
             wanted[field.related_model].update(

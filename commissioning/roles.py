@@ -33,10 +33,13 @@ MANAGER_EXTRA = ("commissioning.approve_funding", "commissioning.sign_off_decisi
 
 
 def is_history_model(model: Any) -> bool:
-    """Whether `model` is the audit trail's record of another model's versions. Works on a migration's historical
-    models too, which have the fields but not the classes of django-simple-history."""
+    """Whether `model` is the audit trail's record of another model's versions (or of a version's many-to-many rows,
+    such as a user's groups). Works on a migration's historical models too, which have the fields but not the
+    classes of django-simple-history."""
     names = {field.name for field in model._meta.fields}
-    return model._meta.model_name.startswith("historical") and {"history_id", "history_date", "history_type"} <= names
+    return model._meta.model_name.startswith("historical") and (
+        {"history_id", "history_date", "history_type"} <= names or {"m2m_history_id", "history"} <= names
+    )
 
 
 def _codenames_for(

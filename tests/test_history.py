@@ -247,6 +247,32 @@ def test_a_sign_in_writes_no_version_but_a_change_to_the_user_does(client, offic
     assert not hasattr(_latest(officer), "password")
 
 
+def test_a_role_given_or_taken_away_is_in_the_users_history(as_user, auditor, django_assert_max_num_queries):
+    from django.contrib.auth.models import Group
+
+    user = factories.UserFactory(first_name="Sam", last_name="Smith")
+    officers, managers = Group.objects.get(name=roles.OFFICER), Group.objects.get(name=roles.MANAGER)
+    for _ in range(10):
+        user.groups.set([officers])
+        user.groups.set([managers])
+    client = as_user(auditor)
+    # As for any record (8), plus the groups the page's versions held and their names (2), however many versions.
+    with django_assert_max_num_queries(10):
+        page = client.get(_history_url(user)).content.decode()
+    # `set` removes, then adds: the latest version added the manager role, the one before took the officer's away.
+    added, removed = (
+        card.split(">Groups</th>")[1].split("</tr>")[0] for card in page.split('class="govuk-summary-card"')[1:3]
+    )
+    assert re.findall(r"cell\">(.+?)</td>", added) == [
+        '<span class="govuk-hint govuk-!-margin-0">none</span>',
+        "Manager",
+    ]
+    assert re.findall(r"cell\">(.+?)</td>", removed) == [
+        roles.OFFICER,
+        '<span class="govuk-hint govuk-!-margin-0">none</span>',
+    ]
+
+
 def test_a_deleted_record_keeps_its_versions_and_its_page_says_so(as_user, officer, auditor, commission, plan):
     """Drafting requests again replaces the drafts: the old ones are deleted, and their history says so."""
     services.requests_draft(formula=plan["formula"], by=officer)

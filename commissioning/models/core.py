@@ -35,7 +35,8 @@ class User(AbstractUser):
         help_text="Only for partner finance leads: the organisation whose requests and pledges they may see.",
     )
 
-    history = AuditTrail(excluded_fields=["password", "last_login"])
+    # Roles are group memberships: kept with each version, so a role given or taken away is in the history.
+    history = AuditTrail(excluded_fields=["password", "last_login"], m2m_fields=["groups"])
 
     def clean(self) -> None:
         super().clean()
