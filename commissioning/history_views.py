@@ -7,17 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from commissioning import history, history_selectors
+from commissioning import history_selectors
+from commissioning.access import may_view_history
 from commissioning.models import User
-
-
-def may_view_history(user: User, model: type) -> bool:
-    """Whether the user may read a model's history: they must read the model and its versions. Staff roles do;
-    partner finance leads hold no model permission, so they never do."""
-    opts, history_opts = model._meta, history.history_model_for(model)._meta
-    return user.has_perm(f"{opts.app_label}.view_{opts.model_name}") and user.has_perm(
-        f"{history_opts.app_label}.view_{history_opts.model_name}"
-    )
 
 
 @login_required

@@ -470,3 +470,14 @@ def test_older_versions_are_on_later_pages(as_user, auditor, officer, commission
     assert re.findall(r"£[\d,]+", oldest_on_first) == ["£3,500,004", "£3,500,005"]
     # Step 0 saved the target the commission already had.
     assert "Saved with none of the fields shown here changed." in second
+
+
+def test_a_page_number_that_is_not_a_page_shows_the_nearest_page(as_user, auditor, officer, commission):
+    """31 versions make 2 pages: `?page=abc` shows the first, `?page=99` the last; neither is an error."""
+    _change_target(commission, 30, officer)
+    client = as_user(auditor)
+    first = client.get(_history_url(commission), {"page": "abc"})
+    last = client.get(_history_url(commission), {"page": 99})
+    assert (first.status_code, last.status_code) == (200, 200)
+    assert "Page 1 of 2" in first.content.decode()
+    assert "Page 2 of 2" in last.content.decode()

@@ -14,7 +14,7 @@ from django import template
 from django.urls import reverse
 
 from commissioning import history
-from commissioning.history_views import may_view_history
+from commissioning.access import may_view_history
 
 register = template.Library()
 
