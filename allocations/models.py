@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from commissioning.history import AuditTrail
 from commissioning.models import Commission, FinancialYear, WorkStream
 from commissioning.money import MoneyField
 from partners.models import Partner
@@ -59,6 +60,8 @@ class TableImport(models.Model):
     imported_at = models.DateTimeField(auto_now_add=True)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["commission", "-imported_at"]
         constraints = [
@@ -78,6 +81,8 @@ class StatedTotal(models.Model):
     row_number = models.PositiveIntegerField(help_text="Row of the file, counting the header as row 1.")
     financial_year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, null=True, blank=True)
     amount = MoneyField()
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["table_import", "row_number", "column"]
@@ -101,6 +106,8 @@ class BasisDataset(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["name"]
 
@@ -112,6 +119,8 @@ class BasisValue(models.Model):
     dataset = models.ForeignKey(BasisDataset, on_delete=models.CASCADE, related_name="values")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="basis_values")
     value = models.DecimalField(max_digits=20, decimal_places=4, validators=[MinValueValidator(Decimal("0"))])
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["dataset", "partner__name"]
@@ -161,6 +170,8 @@ class Formula(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["commission", "name", "-version"]
         constraints = [
@@ -191,6 +202,8 @@ class FormulaParticipant(models.Model):
     formula = models.ForeignKey(Formula, on_delete=models.CASCADE, related_name="participants")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="formula_participations")
     fixed_amount = MoneyField(null=True, blank=True, help_text="Fixed formulas only: the yearly amount, in pounds.")
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["formula", "partner__name"]
@@ -228,6 +241,8 @@ class CostCategory(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["formula", "position", "name"]
         constraints = [
@@ -259,6 +274,8 @@ class YearBudget(models.Model):
     set_at = models.DateTimeField(auto_now=True)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["financial_year"]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="year_budget_not_negative")]
@@ -280,6 +297,8 @@ class WorkStreamAllocation(models.Model):
     overridden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["financial_year", "work_stream__position", "work_stream__name"]
@@ -313,6 +332,8 @@ class AllocationOverride(models.Model):
     at = models.DateTimeField(auto_now_add=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["allocation", "at"]
 
@@ -341,6 +362,8 @@ class MonitoringReturn(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["financial_year", "quarter", "work_stream__position"]
         constraints = [
@@ -365,6 +388,8 @@ class ImportedContribution(models.Model):
     name_as_stated = models.CharField(max_length=300)
     amount = MoneyField()
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["table_import", "row_number"]
         constraints = [
@@ -384,6 +409,8 @@ class ImportedWorkStreamAllocation(models.Model):
     financial_year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="+")
     stated_share = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     amount = MoneyField()
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["table_import", "financial_year", "row_number"]
@@ -424,6 +451,8 @@ class Scenario(models.Model):
         Formula, on_delete=models.PROTECT, null=True, blank=True, related_name="adopted_from"
     )
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["commission", "-created_at"]
         constraints = [models.UniqueConstraint(fields=["commission", "name"], name="scenario_name_unique")]
@@ -463,6 +492,8 @@ class ImportUpload(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    history = AuditTrail(excluded_fields=["data"])
 
     class Meta:
         ordering = ["commission", "-uploaded_at"]

@@ -8,8 +8,10 @@ finance teams write them, names however they are spaced or capitalised) and say 
 - Lines are always new rows of a new table, so `force_init_instance` skips the per-row "does it exist?" lookup
   that an instance loader (cached or not) would make. Partners, work-streams and years are each loaded once per
   import and matched in memory.
-- Lines are written with `bulk_create` (`use_bulk`). A dry run (the preview) writes nothing at all: it validates
-  every line in Python and skips the bulk insert, rather than inserting and rolling back.
+- Lines are written in bulk (`use_bulk`), through the audit trail's `history.bulk_create`, so each line has its
+  "created" version like any other row (a plain bulk insert sends no signals). A dry run (the preview) writes
+  nothing at all: it validates every line in Python and skips the bulk insert, rather than inserting and rolling
+  back.
 - Constraints are checked in Python too (a duplicate partner, a quarter already recorded), once per table, so a
   20,000-row file costs a handful of queries, not several per row.
 """
@@ -40,6 +42,7 @@ from allocations.models import (
     StatedTotal,
     TableImport,
 )
+from commissioning import history
 from commissioning.models import Commission, FinancialYear, User, WorkStream
 from partners.models import Partner
 
@@ -315,7 +318,14 @@ class TableResource(SafeExportMixin, resources.ModelResource):
         if dry_run:
             self.create_instances.clear()  # a preview writes nothing, not even inside a transaction it rolls back
             return
-        super().bulk_create(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)
+        if not self.create_instances:
+            return
+        try:
+            history.bulk_create(self._meta.model, self.create_instances, batch_size=batch_size)
+        except Exception as error:  # as import-export's own bulk_create: the result collects it, or it is raised
+            self.handle_import_error(result, error, raise_errors)
+        finally:
+            self.create_instances.clear()
 
     def after_import(self, dataset: tablib.Dataset, result: Any, **kwargs: Any) -> None:
         """Keep the table's stated totals once every line is in; refuse the table if preparing it found errors."""
@@ -325,16 +335,19 @@ class TableResource(SafeExportMixin, resources.ModelResource):
             raise TableRefusedError(self.prepared.errors)
         if self._dry_run or result.has_errors() or result.has_validation_errors():
             return
-        StatedTotal.objects.bulk_create(
-            StatedTotal(
-                table_import=self.table_import,
-                column=total.column,
-                label=total.label[:300],
-                row_number=total.row_number,
-                financial_year=total.financial_year,
-                amount=total.amount,
-            )
-            for total in self.prepared.totals
+        history.bulk_create(
+            StatedTotal,
+            (
+                StatedTotal(
+                    table_import=self.table_import,
+                    column=total.column,
+                    label=total.label[:300],
+                    row_number=total.row_number,
+                    financial_year=total.financial_year,
+                    amount=total.amount,
+                )
+                for total in self.prepared.totals
+            ),
         )
         super().after_import(dataset, result, **kwargs)
 

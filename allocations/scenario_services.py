@@ -16,6 +16,7 @@ from allocations import formulas, scenarios
 from allocations.models import BasisDataset, BasisValue, Formula, Scenario
 from allocations.scenario_selectors import formula_is_current, scenario_changes_parse
 from allocations.services import CategoryInput, ParticipantInput, formula_revise, formula_spec
+from commissioning import history
 from commissioning.models import Commission, User
 
 _NAME_LENGTH = Scenario._meta.get_field("name").max_length or 200
@@ -170,7 +171,8 @@ def _basis_dataset_copy(
     )
     values = {value.partner_id: value.value for value in dataset.values.all()}
     values.update(changes.basis_values)
-    BasisValue.objects.bulk_create(
-        BasisValue(dataset=copy, partner_id=partner_id, value=value) for partner_id, value in values.items()
+    history.bulk_create(
+        BasisValue,
+        (BasisValue(dataset=copy, partner_id=partner_id, value=value) for partner_id, value in values.items()),
     )
     return copy

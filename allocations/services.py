@@ -25,7 +25,7 @@ from allocations.models import (
     YearBudget,
 )
 from allocations.selectors import posted_allocations
-from commissioning import ledger
+from commissioning import history, ledger
 from commissioning.models import Commission, FinancialYear, LedgerTransaction, User, WorkStream
 from commissioning.money import ZERO, MoneyError, format_pounds, split, to_money
 from partners.models import ContributionRequest, Partner
@@ -182,7 +182,7 @@ def formula_create(
         row = FormulaParticipant(formula=formula, partner=participant.partner, fixed_amount=participant.fixed_amount)
         row.full_clean()
         rows.append(row)
-    FormulaParticipant.objects.bulk_create(rows)
+    history.bulk_create(FormulaParticipant, rows)
     for position, category in enumerate(categories or []):
         row = CostCategory(
             formula=formula,
@@ -267,7 +267,7 @@ def requests_draft(*, formula: Formula, by: User | None) -> list[ContributionReq
         for year in years
         for line in result.lines
     ]
-    return ContributionRequest.objects.bulk_create(requests)
+    return history.bulk_create(ContributionRequest, requests)
 
 
 def _pooled_streams(commission: Commission) -> list[WorkStream]:

@@ -8,9 +8,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
-from commissioning import services
+from commissioning import history, services
 from commissioning.models import (
     Account,
     Commission,
@@ -29,7 +30,19 @@ admin.site.site_header = "Pooled fund manager: administration"
 admin.site.site_title = "Pooled fund manager"
 
 
-class NoDeleteMixin:
+class AuditTrailMixin:
+    """The History button opens the audit trail's page for the record (who changed what, when, field by field),
+    with the same permissions as everywhere else, instead of the admin's own log, which sees only admin edits.
+    The versions themselves are not in the admin at all, so none can be changed or deleted here."""
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        model = self.model  # type: ignore[attr-defined]
+        if history.is_tracked(model) and object_id.isdigit():
+            return redirect("object-history", model._meta.app_label, model._meta.model_name, object_id)
+        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+
+
+class NoDeleteMixin(AuditTrailMixin):
     """History is kept: records are ended, reversed or superseded, never deleted."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -98,7 +111,7 @@ class CommissionAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(FinancialYear)
-class FinancialYearAdmin(admin.ModelAdmin):
+class FinancialYearAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ("commission", "number", "label", "starts_on", "ends_on")
     list_filter = ("commission", "start_year")
     search_fields = ("commission__name",)
@@ -160,7 +173,7 @@ class ReserveAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditTrailMixin, DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "partner", "is_staff", "is_active")
     list_filter = ("is_staff", "is_active", "groups", "partner")
     list_select_related = ("partner",)
@@ -168,7 +181,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Partner login", {"fields": ("partner",)}))
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditTrailMixin, admin.ModelAdmin):
     """The ledger is written by its services only; the admin shows it and changes nothing."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -7,6 +7,9 @@
 | auditor | view everything, including history; nothing else |
 | partner finance lead | no model permission: they see their own partner's pages through `User.partner` |
 
+The audit trail's historical models (`HistoricalCommission` …, see `commissioning/history.py`) are read by the three
+staff roles and written by no one: versions are written by the code as changes happen, never by a person.
+
 `sync_roles` is run by migrations (now and whenever a later migration adds models), so a fresh
 database and an old one end with the same groups.
 """
@@ -29,11 +32,24 @@ READABLE_AUTH_MODELS = (("commissioning", "user"),)
 MANAGER_EXTRA = ("commissioning.approve_funding", "commissioning.sign_off_decision")
 
 
-def _codenames_for(role: str, model_keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """(app_label, codename) pairs a role holds, for the models that exist now."""
+def is_history_model(model: Any) -> bool:
+    """Whether `model` is the audit trail's record of another model's versions (or of a version's many-to-many rows,
+    such as a user's groups). Works on a migration's historical models too, which have the fields but not the
+    classes of django-simple-history."""
+    names = {field.name for field in model._meta.fields}
+    return model._meta.model_name.startswith("historical") and (
+        {"history_id", "history_date", "history_type"} <= names or {"m2m_history_id", "history"} <= names
+    )
+
+
+def _codenames_for(
+    role: str, model_keys: list[tuple[str, str]], history_keys: list[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """(app_label, codename) pairs a role holds, for the models (and their history models) that exist now."""
     wanted: set[tuple[str, str]] = set()
     if role == PARTNER_FINANCE_LEAD:
         return wanted
+    wanted.update((app_label, f"view_{model}") for app_label, model in history_keys)
     for app_label, model in model_keys:
         wanted.add((app_label, f"view_{model}"))
         if role == OFFICER and (app_label, model) not in READABLE_AUTH_MODELS:
@@ -61,14 +77,12 @@ def sync_roles(apps: Any) -> None:
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
-    model_keys = [
-        (model._meta.app_label, model._meta.model_name)
-        for model in apps.get_models()
-        if model._meta.app_label in PROJECT_APPS
-    ]
+    project_models = [model for model in apps.get_models() if model._meta.app_label in PROJECT_APPS]
+    model_keys = [(m._meta.app_label, m._meta.model_name) for m in project_models if not is_history_model(m)]
+    history_keys = [(m._meta.app_label, m._meta.model_name) for m in project_models if is_history_model(m)]
     for role in ROLES:
         group, _ = group_model.objects.get_or_create(name=role)
-        wanted = _codenames_for(role, model_keys)
+        wanted = _codenames_for(role, model_keys, history_keys)
         permissions = [
             permission
             for permission in permission_model.objects.select_related("content_type")

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from commissioning import financial_years
+from commissioning import financial_years, history
 from commissioning.models import Commission, FinancialYear, WorkStream, validate_pooled_shares
 
 
@@ -28,10 +28,13 @@ def financial_years_sync(*, commission: Commission) -> list[FinancialYear]:
                 + (financial_years.label(wanted[number]) if number in wanted else "no year")
                 + ". Start a new commission for a different period."
             )
-    FinancialYear.objects.bulk_create(
-        FinancialYear(commission=commission, number=number, start_year=start_year)
-        for number, start_year in wanted.items()
-        if number not in existing
+    history.bulk_create(
+        FinancialYear,
+        (
+            FinancialYear(commission=commission, number=number, start_year=start_year)
+            for number, start_year in wanted.items()
+            if number not in existing
+        ),
     )
     return list(commission.years.order_by("number"))
 
@@ -78,5 +81,5 @@ def work_stream_shares_set(*, commission: Commission, shares: dict[int, Decimal 
     validate_pooled_shares(stream.pooled_share for stream in streams if stream.valid_to is None)
     for stream in streams:
         stream.full_clean()
-    WorkStream.objects.bulk_update([by_id[stream_id] for stream_id in shares], ["pooled_share"])
+    history.bulk_update(WorkStream, [by_id[stream_id] for stream_id in shares], ["pooled_share"])
     return sorted(streams, key=lambda stream: (stream.position, stream.name))

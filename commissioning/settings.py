@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",
     "django_tasks_db",
+    "simple_history",
     "commissioning",
     "partners",
     "allocations",
@@ -89,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The audit trail records who made each change: it reads the signed-in user from the request.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -248,6 +251,11 @@ SPECTACULAR_SETTINGS = {
         "ProviderKindEnum": "commissioning.models.Provider.Kind",
     },
 }
+
+# The audit trail (django-simple-history; commissioning/history.py). History is read, never reverted: a revert from
+# the admin would write past rows back without the services' checks. Reasons can be longer than 100 characters.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # django-import-export: only those who may add a model may import it (the library's default lets any admin user).
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"

@@ -15,6 +15,8 @@ urlpatterns = [
     path("providers/", include("commissioning.provider_urls")),
     path("partners/", include("partners.urls")),
     path("reports/", include("reports.urls")),
+    # The audit trail: any tracked object's versions (commissioning/history_views.py).
+    path("history/", include("commissioning.history_urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from commissioning.history import AuditTrail
 from commissioning.models import Commission
 from commissioning.money import MoneyField
 
@@ -32,6 +33,8 @@ class Partner(models.Model):
     valid_to = models.DateField(
         null=True, blank=True, help_text="When the organisation was abolished or merged; partners are never deleted."
     )
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["name"]
@@ -66,6 +69,8 @@ class PartnerSuccession(models.Model):
     successor = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="predecessions")
     effective_on = models.DateField(help_text="The day the successor took over.")
     note = models.CharField(max_length=300, blank=True)
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["effective_on"]
@@ -112,6 +117,8 @@ class Membership(models.Model):
         blank=True,
         help_text="The yearly contribution the request letter asked of this partner, in pounds, as stated there.",
     )
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["commission", "partner__name", "joined_on"]
@@ -170,6 +177,8 @@ class Contact(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     valid_to = models.DateField(null=True, blank=True, help_text="Set when the person leaves the role.")
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["partner__name", "name"]
 
@@ -205,6 +214,8 @@ class ContributionRequest(models.Model):
     created_by = models.ForeignKey(
         "commissioning.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["commission", "financial_year", "partner_name"]

@@ -6,12 +6,20 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 
-from commissioning import roles
+from commissioning import history, roles
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_MODELS = [model for model in apps.get_models() if model._meta.app_label in roles.PROJECT_APPS]
+# The project's own models; the audit trail's historical models (tests/test_history.py) are not.
+PROJECT_MODELS = [
+    model
+    for model in apps.get_models()
+    if model._meta.app_label in roles.PROJECT_APPS and not roles.is_history_model(model)
+]
+
+# The audit trail's versions (commissioning/history.py).
+HISTORY_MODELS = [model for model in apps.get_models() if roles.is_history_model(model)]
 
 
 def _perm(model, action: str) -> str:  # type: ignore[no-untyped-def]
@@ -62,6 +70,32 @@ def test_partner_finance_lead_holds_no_model_permission(model):
     for action in ("view", "add", "change", "delete"):
         assert not lead.has_perm(_perm(model, action))
     assert not lead.is_staff
+
+
+@pytest.mark.parametrize("model", HISTORY_MODELS, ids=lambda model: model._meta.label)
+def test_staff_roles_read_the_history_and_no_one_writes_or_deletes_it(model):
+    officer, manager, auditor = factories.OfficerFactory(), factories.ManagerFactory(), factories.AuditorFactory()
+    lead = factories.PartnerLeadFactory()
+    codename = model._meta.model_name
+    for user in (officer, manager, auditor):
+        assert user.has_perm(f"{model._meta.app_label}.view_{codename}")
+    for user in (officer, manager, auditor, lead):
+        for action in ("add", "change", "delete"):
+            assert not user.has_perm(f"{model._meta.app_label}.{action}_{codename}")
+    assert not lead.has_perm(f"{model._meta.app_label}.view_{codename}")
+
+
+def test_history_models_are_those_of_tracked_models_and_nothing_else_looks_like_one():
+    """Each tracked model's versions, plus the many-to-many rows kept with versions: a user's groups and the
+    districts a contract serves."""
+    versions = {history.history_model_for(model) for model in PROJECT_MODELS if history.is_tracked(model)}
+    group_rows = {model for model in HISTORY_MODELS if model not in versions}
+    assert versions <= set(HISTORY_MODELS)
+    assert {model._meta.label for model in group_rows} == {
+        "commissioning.HistoricalUser_groups",
+        "commissioning.HistoricalContract_districts",
+    }
+    assert all(model._meta.app_label in roles.PROJECT_APPS for model in HISTORY_MODELS)
 
 
 def test_sync_roles_is_idempotent_and_restores_removed_permissions():

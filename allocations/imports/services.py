@@ -19,6 +19,7 @@ from import_export.results import Result
 from allocations import imports
 from allocations.models import ImportUpload, TableImport
 from allocations.resources import RESOURCES, AlreadyImportedError, ImportContext, TableRefusedError, TableResource
+from commissioning import history
 from commissioning.models import Commission, User
 from commissioning.money import format_pounds
 
@@ -296,29 +297,38 @@ def _enqueue_import(upload_id: int) -> None:
     from allocations.tasks import table_import_task
 
     result = table_import_task.enqueue(upload_id)
+    # The worker's id for the task is bookkeeping, not a change anyone made: no version of the upload for it.
     ImportUpload.objects.filter(pk=upload_id).update(task_id=result.id)
 
 
 def import_upload_execute(*, upload_id: int) -> ImportUpload:
     """Run a queued upload's import (the background task calls this). Not one transaction, on purpose: the upload
     is marked as being imported first, so the page can say so, and the import itself is all or nothing.
-    A second delivery of the same task finds the upload no longer queued and changes nothing."""
+    A second delivery of the same task finds the upload no longer queued and changes nothing.
+
+    Every change it makes is attributed in the audit trail to the officer who confirmed the upload."""
     with transaction.atomic():
         upload = ImportUpload.objects.select_for_update().select_related("commission").get(pk=upload_id)
         if upload.status != ImportUpload.Status.QUEUED:
             return upload
         upload.status = ImportUpload.Status.RUNNING
-        upload.save(update_fields=["status"])
-    with transaction.atomic():
+        with history.acting_as(upload.confirmed_by):
+            upload.save(update_fields=["status"])
+    with history.acting_as(upload.confirmed_by), transaction.atomic():
         _import_upload(upload, upload.confirmed_by)
     return upload
 
 
 def import_upload_fail(*, upload_id: int, reason: str) -> None:
-    """Record that an upload's import stopped for a reason other than its content; nothing was imported."""
-    ImportUpload.objects.filter(pk=upload_id).exclude(status=ImportUpload.Status.IMPORTED).update(
-        status=ImportUpload.Status.FAILED, errors=[reason], finished_at=timezone.now()
-    )
+    """Record that an upload's import stopped for a reason other than its content; nothing was imported.
+    Saved row by row (not a queryset update, which sends no signal) so the audit trail keeps the change."""
+    with transaction.atomic():
+        upload = ImportUpload.objects.select_for_update().filter(pk=upload_id).first()
+        if upload is None or upload.status == ImportUpload.Status.IMPORTED:
+            return
+        upload.status, upload.errors, upload.finished_at = ImportUpload.Status.FAILED, [reason], timezone.now()
+        with history.acting_as(upload.confirmed_by):
+            upload.save(update_fields=["status", "errors", "finished_at"])
 
 
 def _import_upload(upload: ImportUpload, by: User | None) -> None:

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from commissioning.history import AuditTrail
 from commissioning.models.core import Commission, FinancialYear, WorkStream
 from commissioning.money import MoneyField
 
@@ -41,6 +42,8 @@ class Provider(models.Model):
     note = models.TextField(blank=True)
     valid_to = models.DateField(null=True, blank=True, help_text="Set when the provider ends; it is never deleted.")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["name"]
@@ -89,6 +92,8 @@ class Contract(models.Model):
     )
     end_reason = models.TextField(blank=True)
 
+    history = AuditTrail(m2m_fields=["districts"])
+
     class Meta:
         ordering = ["commission", "work_stream__position", "title"]
         constraints = [
@@ -126,6 +131,8 @@ class ContractValue(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["contract", "financial_year__number"]
         constraints = [
@@ -151,6 +158,8 @@ class ContractSpend(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["contract", "financial_year__number", "quarter"]

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from commissioning import financial_years
+from commissioning.history import AuditTrail
 from commissioning.money import MoneyField, format_pounds
 
 HUNDRED = Decimal("100")
@@ -33,6 +34,9 @@ class User(AbstractUser):
         related_name="users",
         help_text="Only for partner finance leads: the organisation whose requests and pledges they may see.",
     )
+
+    # Roles are group memberships: kept with each version, so a role given or taken away is in the history.
+    history = AuditTrail(excluded_fields=["password", "last_login"], m2m_fields=["groups"])
 
     def clean(self) -> None:
         super().clean()
@@ -63,6 +67,8 @@ class Commission(models.Model):
     number_of_years = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(10)])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["name"]
@@ -101,6 +107,8 @@ class FinancialYear(models.Model):
     commission = models.ForeignKey(Commission, on_delete=models.CASCADE, related_name="years")
     number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     start_year = models.PositiveSmallIntegerField(help_text="The calendar year it starts in: 2013 for 2013/14.")
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["commission", "number"]
@@ -159,6 +167,8 @@ class WorkStream(models.Model):
     position = models.PositiveSmallIntegerField(default=0, help_text="Order on pages and in reports.")
     valid_to = models.DateField(null=True, blank=True, help_text="Set when the work-stream ends; it is never deleted.")
 
+    history = AuditTrail()
+
     class Meta:
         ordering = ["commission", "position", "name"]
         constraints = [
@@ -202,6 +212,8 @@ class Reserve(models.Model):
     protocol = models.TextField(blank=True, help_text="How and when the reserve may be used, and who approves it.")
     opening_balance = MoneyField(help_text="What the reserve held when the commission took it on, in pounds.")
     review_on = models.DateField(null=True, blank=True)
+
+    history = AuditTrail()
 
     class Meta:
         ordering = ["commission", "name"]

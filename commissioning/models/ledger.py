@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
+from commissioning.history import AuditTrail
 from commissioning.models.core import Commission, FinancialYear, Reserve, WorkStream
 from commissioning.money import ZERO, MoneyField
 
@@ -47,6 +48,8 @@ class Account(models.Model):
         "partners.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_accounts"
     )
     balance = MoneyField(default=ZERO, help_text="Sum of the account's postings: positive is a debit balance.")
+
+    history = AuditTrail(excluded_fields=["balance"])
 
     class Meta:
         ordering = ["commission", "kind", "key"]

@@ -21,11 +21,13 @@ from django.db import transaction
 from allocations import imports, services
 from allocations.imports.services import table_import_run
 from allocations.models import Formula
-from commissioning import ledger, roles
+from commissioning import history, ledger, roles
 from commissioning.demo_providers import demo_providers
 from commissioning.models import Commission, User
 from partners.models import Partner
 
+# Said in the audit trail of every change the loader makes: a command has no signed-in user to name.
+DEMO_REASON = "Loaded by the demo loader (manage.py load_demo), not by a signed-in user"
 DEMO_COMMISSION = "Joint Commissioning for Domestic Abuse Services in Lancashire"
 # The host's pledge: each year's budget less the districts' £101,000, the reserve drawdown and the carry-forward.
 DEMO_HOST_BALANCE = {"2013/14": Decimal("1401548"), "2014/15": Decimal("1080449"), "2015/16": Decimal("537002")}
@@ -89,11 +91,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, reset_passwords: bool = False, **options: Any) -> None:
         if not settings.DEMO_MODE:
             raise CommandError("The demo can only be loaded in demo mode (DEMO_MODE=true); never in production.")
-        with transaction.atomic():
+        with transaction.atomic(), history.acting_as(None, reason=DEMO_REASON):
             if Commission.objects.filter(name=DEMO_COMMISSION).exists():
                 self.stdout.write("Lancashire demo already loaded.")
             else:
                 call_command("loaddata", "lancashire", verbosity=0)
+                # A fixture is loaded without signals, so its rows get their first version here.
+                history.record_existing(history.tracked_models(), reason=DEMO_REASON)
                 commission = Commission.objects.get(name=DEMO_COMMISSION)
                 self._plan(commission)
                 self._import_seed_tables()
