@@ -10,12 +10,14 @@ from commissioning.models.core import (
     validate_pooled_shares,
 )
 from commissioning.models.ledger import Account, LedgerHead, LedgerTransaction, Posting
+from commissioning.models.plans import FundingPlanVersion
 
 __all__ = [
     "HUNDRED",
     "Account",
     "Commission",
     "FinancialYear",
+    "FundingPlanVersion",
     "LedgerHead",
     "LedgerTransaction",
     "Posting",
