@@ -15,6 +15,7 @@ from commissioning.models import (
     Account,
     Commission,
     FinancialYear,
+    FundingPlanVersion,
     LedgerHead,
     LedgerTransaction,
     Posting,
@@ -222,3 +223,13 @@ class LedgerHeadAdmin(ReadOnlyAdmin):
     list_display = ("commission", "count", "digest")
     list_filter = ("commission",)
     search_fields = ("commission__name",)
+
+
+@admin.register(FundingPlanVersion)
+class FundingPlanVersionAdmin(ReadOnlyAdmin):
+    """Frozen by `reports.services.plan_version_freeze` only; a version never changes once frozen."""
+
+    list_display = ("commission", "number", "label", "decision_reference", "frozen_at", "frozen_by")
+    list_filter = ("commission",)
+    search_fields = ("label", "decision_reference")
+    list_select_related = ("commission", "frozen_by")

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from commissioning.ledger import GENESIS, Entry, transaction_digest
-from commissioning.models import Account, Commission, LedgerHead, LedgerTransaction, Posting
+from commissioning.models import (
+    Account,
+    Commission,
+    FinancialYear,
+    LedgerHead,
+    LedgerTransaction,
+    Posting,
+    WorkStream,
+)
 from commissioning.money import ZERO, MoneyField, format_pounds
 
 
@@ -91,3 +99,44 @@ def _check_chains(report: Integrity) -> None:
                 f"The ledger head of commission {commission_id} does not match its last transaction."
             )
     report.commissions = len(digests)
+
+
+def transaction_list(
+    commission: Commission,
+    *,
+    financial_year: FinancialYear | None = None,
+    kind: str = "",
+    partner_id: int | None = None,
+    work_stream: WorkStream | None = None,
+) -> QuerySet[LedgerTransaction]:
+    """The commission's transactions, latest first, narrowed by any of: a financial year (its own transactions and
+    any that post into it, such as a carry-forward from an earlier year), a kind, a partner or a work-stream (a
+    posting to one of its accounts). Each comes with its year, who posted it, its source's type, what it reverses
+    or is reversed by, and its postings with their accounts: two queries for any page of them."""
+    found = commission.ledger_transactions.select_related(
+        "financial_year", "posted_by", "source_type", "reverses", "reversed_by"
+    )
+    postings = Posting.objects.filter(transaction=OuterRef("pk"))
+    if financial_year is not None:
+        found = found.filter(
+            Q(financial_year=financial_year) | Exists(postings.filter(account__financial_year=financial_year))
+        )
+    if kind:
+        found = found.filter(kind=kind)
+    if partner_id is not None:
+        found = found.filter(Exists(postings.filter(account__partner_id=partner_id)))
+    if work_stream is not None:
+        found = found.filter(Exists(postings.filter(account__work_stream=work_stream)))
+    return found.prefetch_related(
+        Prefetch("postings", queryset=Posting.objects.select_related("account").order_by("pk"))
+    ).order_by("-number")
+
+
+def ledger_partners(commission: Commission) -> list[tuple[int, str]]:
+    """(id, name) of every partner with an account in the commission's ledger, by name. One query."""
+    return list(
+        commission.accounts.filter(partner__isnull=False)
+        .values_list("partner_id", "partner__name")
+        .distinct()
+        .order_by("partner__name", "partner_id")
+    )

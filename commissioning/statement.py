@@ -117,6 +117,12 @@ class FundingPosition:
             return None
         return self.plan - self.secured - self.provisional
 
+    @property
+    def surplus(self) -> Decimal | None:
+        """The shortfall turned round where funding exceeds the plan; None otherwise."""
+        shortfall = self.shortfall
+        return -shortfall if shortfall is not None and shortfall < 0 else None
+
 
 @dataclass(frozen=True)
 class YearStatement:

@@ -10,6 +10,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("commissions/<int:pk>/", views.commission_detail, name="commission-detail"),
     path("commissions/<int:commission_pk>/", include("allocations.urls")),
+    # The ledger's pages (transactions), and the fund statement and plan versions, which read all the apps.
+    path("commissions/<int:commission_pk>/", include("commissioning.ledger_urls")),
+    path("commissions/<int:commission_pk>/", include("reports.commission_urls")),
     path("partners/", include("partners.urls")),
     path("reports/", include("reports.urls")),
     path(

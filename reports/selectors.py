@@ -292,7 +292,7 @@ def _flatten(snapshot: dict[str, Any]) -> dict[str, dict[_Key, _Figure]]:
     groups: dict[str, dict[_Key, _Figure]] = {key: {} for key, _ in GROUPS}
     for figure, amounts in snapshot["position"].items():
         for year, value in amounts.items():
-            groups["position"][(figure, year)] = ("Whole commission", year, figure, _amount(value))
+            groups["position"][(figure, year)] = (FIGURE_LABELS[figure], year, figure, _amount(value))
     for group, figures in (
         ("partners", ("requested", "secured")),
         ("reserves", ("drawn",)),
@@ -325,3 +325,78 @@ def plan_movements(before: dict[str, Any], after: dict[str, Any], *, before_labe
             lines.append(Movement(name, year, figure, was[3] if was else None, now[3] if now else None))
         groups.append(MovementGroup(key, title, lines))
     return Movements(before=before_label, after=after_label, groups=groups)
+
+
+# A snapshot set out for reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    """One figure of a snapshot across the years (None where the plan has none, such as a year with no budget)."""
+
+    name: str
+    figure: str
+    amounts: list[Decimal | None]
+
+    @property
+    def figure_label(self) -> str:
+        return FIGURE_LABELS[self.figure]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((amount for amount in self.amounts if amount is not None), ZERO)
+
+
+@dataclass(frozen=True)
+class SnapshotTable:
+    key: str
+    title: str
+    rows: list[SnapshotRow]
+
+    @property
+    def totals(self) -> list[SnapshotRow]:
+        """A total row per figure, year by year: the sums of the rows above."""
+        figures = list(dict.fromkeys(row.figure for row in self.rows))
+        width = len(self.rows[0].amounts) if self.rows else 0
+        return [
+            SnapshotRow(
+                "Total",
+                figure,
+                [
+                    sum((row.amounts[i] or ZERO for row in self.rows if row.figure == figure), ZERO)
+                    for i in range(width)
+                ],
+            )
+            for figure in figures
+        ]
+
+
+@dataclass(frozen=True)
+class SnapshotTables:
+    years: list[str]
+    tables: list[SnapshotTable]
+
+
+def snapshot_tables(snapshot: dict[str, Any]) -> SnapshotTables:
+    """A frozen plan as tables with a column per year, for its page: the same figures the movements compare."""
+    flat = _flatten(snapshot)
+    years = list(snapshot["years"])
+    tables = []
+    for key, title in GROUPS:
+        rows: dict[tuple[Any, ...], dict[str, Decimal | None]] = {}
+        names: dict[tuple[Any, ...], tuple[str, str]] = {}
+        for figure_key, (name, year, figure, amount) in flat[key].items():
+            row_key = figure_key[:-1] if key != "carry_forwards" else figure_key
+            names[row_key] = (name, figure)
+            rows.setdefault(row_key, {})[year] = amount
+        tables.append(
+            SnapshotTable(
+                key,
+                title,
+                [
+                    SnapshotRow(names[row_key][0], names[row_key][1], [amounts.get(year) for year in years])
+                    for row_key, amounts in rows.items()
+                ],
+            )
+        )
+    return SnapshotTables(years=years, tables=tables)
