@@ -33,8 +33,6 @@ class TransactionFilterForm(GovukFormMixin, forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.years = {year.start_year: year for year in years}
-        self.work_streams = {stream.pk: stream for stream in work_streams}
         self.fields["year"] = _choice(
             "Financial year", "All years", [(year.start_year, year.label) for year in years], "a financial year"
         )
@@ -53,8 +51,8 @@ class TransactionFilterForm(GovukFormMixin, forms.Form):
         """The cleaned filters as `ledger_selectors.transaction_list` takes them."""
         data = self.cleaned_data
         return {
-            "financial_year": self.years.get(data["year"]) if data.get("year") is not None else None,
+            "start_year": data.get("year"),
             "kind": data.get("kind") or "",
             "partner_id": data.get("partner"),
-            "work_stream": self.work_streams.get(data["work_stream"]) if data.get("work_stream") else None,
+            "work_stream_id": data.get("work_stream"),
         }

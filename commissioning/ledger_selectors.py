@@ -9,15 +9,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from commissioning.ledger import GENESIS, Entry, transaction_digest
-from commissioning.models import (
-    Account,
-    Commission,
-    FinancialYear,
-    LedgerHead,
-    LedgerTransaction,
-    Posting,
-    WorkStream,
-)
+from commissioning.models import Account, Commission, LedgerHead, LedgerTransaction, Posting
 from commissioning.money import ZERO, MoneyField, format_pounds
 
 
@@ -102,34 +94,53 @@ def _check_chains(report: Integrity) -> None:
 
 
 def transaction_list(
-    commission: Commission,
+    commission: Commission | None = None,
     *,
-    financial_year: FinancialYear | None = None,
+    start_year: int | None = None,
     kind: str = "",
     partner_id: int | None = None,
-    work_stream: WorkStream | None = None,
+    work_stream_id: int | None = None,
 ) -> QuerySet[LedgerTransaction]:
-    """The commission's transactions, latest first, narrowed by any of: a financial year (its own transactions and
-    any that post into it, such as a carry-forward from an earlier year), a kind, a partner or a work-stream (a
-    posting to one of its accounts). Each comes with its year, who posted it, its source's type, what it reverses
-    or is reversed by, and its postings with their accounts: two queries for any page of them."""
-    found = commission.ledger_transactions.select_related(
+    """Transactions, latest first: one commission's, or every commission's when none is given, narrowed as
+    `transactions_narrowed` says. Each comes with its year, who posted it, its source's type, what it reverses or
+    is reversed by, and its postings with their accounts: two queries for any page of them."""
+    found = LedgerTransaction.objects.select_related(
         "financial_year", "posted_by", "source_type", "reverses", "reversed_by"
     )
+    if commission is not None:
+        found = found.filter(commission=commission)
+    found = transactions_narrowed(
+        found, start_year=start_year, kind=kind, partner_id=partner_id, work_stream_id=work_stream_id
+    )
+    return found.prefetch_related(
+        Prefetch("postings", queryset=Posting.objects.select_related("account__financial_year").order_by("pk"))
+    ).order_by("commission_id", "-number")
+
+
+def transactions_narrowed(
+    transactions: QuerySet[LedgerTransaction],
+    *,
+    start_year: int | None = None,
+    kind: str = "",
+    partner_id: int | None = None,
+    work_stream_id: int | None = None,
+) -> QuerySet[LedgerTransaction]:
+    """Narrow transactions by any of: a financial year, by the calendar year it starts in (the year's own
+    transactions and any that post into it, such as a carry-forward from an earlier year); a kind; a partner or a
+    work-stream (a posting to one of its accounts). Each is an EXISTS on the postings, so nothing is repeated."""
     postings = Posting.objects.filter(transaction=OuterRef("pk"))
-    if financial_year is not None:
-        found = found.filter(
-            Q(financial_year=financial_year) | Exists(postings.filter(account__financial_year=financial_year))
+    if start_year is not None:
+        transactions = transactions.filter(
+            Q(financial_year__start_year=start_year)
+            | Exists(postings.filter(account__financial_year__start_year=start_year))
         )
     if kind:
-        found = found.filter(kind=kind)
+        transactions = transactions.filter(kind=kind)
     if partner_id is not None:
-        found = found.filter(Exists(postings.filter(account__partner_id=partner_id)))
-    if work_stream is not None:
-        found = found.filter(Exists(postings.filter(account__work_stream=work_stream)))
-    return found.prefetch_related(
-        Prefetch("postings", queryset=Posting.objects.select_related("account").order_by("pk"))
-    ).order_by("-number")
+        transactions = transactions.filter(Exists(postings.filter(account__partner_id=partner_id)))
+    if work_stream_id is not None:
+        transactions = transactions.filter(Exists(postings.filter(account__work_stream_id=work_stream_id)))
+    return transactions
 
 
 def ledger_partners(commission: Commission) -> list[tuple[int, str]]:

@@ -8,9 +8,8 @@ from django import forms
 
 from commissioning.forms import GovukFormMixin
 from commissioning.models import FinancialYear, FundingPlanVersion
+from reports.selectors import CURRENT
 from reports.services import LABEL_MAX, REFERENCE_MAX
-
-CURRENT = "current"
 
 
 class StatementYearForm(GovukFormMixin, forms.Form):

@@ -21,6 +21,8 @@ from commissioning.money import ZERO, to_money
 from partners.models import ContributionRequest
 
 SNAPSHOT_SCHEMA = 1
+# Compare a version with the plan as it stands now, rather than with another version.
+CURRENT = "current"
 
 
 # Requested and planned ---------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from commissioning import selectors as commission_selectors
 from commissioning.access import get_commission_for_user, require_perm
 from commissioning.models import Commission, FinancialYear, FundingPlanVersion, User
 from reports import selectors, services
-from reports.forms import CURRENT, MovementsForm, PlanVersionFreezeForm, StatementYearForm
+from reports.forms import MovementsForm, PlanVersionFreezeForm, StatementYearForm
 from reports.pdf import render_pdf
 
 
@@ -128,7 +128,7 @@ def plan_movements(request: HttpRequest, commission_pk: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         by_number = {str(version.number): version for version in versions}
         before = by_number[form.cleaned_data["before"]]
-        if form.cleaned_data["after"] == CURRENT:
+        if form.cleaned_data["after"] == selectors.CURRENT:
             after_snapshot, after_label = selectors.plan_snapshot(commission), "The plan as it stands now"
         else:
             after = by_number[form.cleaned_data["after"]]

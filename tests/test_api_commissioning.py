@@ -285,6 +285,12 @@ EVERY_PATH = {
     "/api/v1/scenarios/{id}/adopt/",
     "/api/v1/scenarios/compare/",
     "/api/v1/scenarios/preview/",
+    "/api/v1/transactions/",
+    "/api/v1/transactions/{id}/",
+    "/api/v1/commissions/{id}/statement/",
+    "/api/v1/commissions/{id}/plan-versions/",
+    "/api/v1/commissions/{id}/plan-versions/{number}/",
+    "/api/v1/commissions/{id}/plan-versions/movements/",
 }
 
 
