@@ -393,8 +393,14 @@ def provisional_funding_for(commission: Commission) -> dict[int, Decimal]:
 # A partner's own statement ------------------------------------------------------------------------------------
 
 BEFORE, AFTER = 0, 5
-PERIOD_LABELS = {BEFORE: "Before the year", 1: "Q1 (Apr–Jun)", 2: "Q2 (Jul–Sep)", 3: "Q3 (Oct–Dec)", 4: "Q4 (Jan–Mar)"}
-PERIOD_LABELS[AFTER] = "After the year"
+PERIOD_LABELS = {
+    BEFORE: "Before the year",
+    1: "Q1 (Apr–Jun)",
+    2: "Q2 (Jul–Sep)",
+    3: "Q3 (Oct–Dec)",
+    4: "Q4 (Jan–Mar)",
+    AFTER: "After the year",
+}
 
 
 @dataclass(frozen=True)
