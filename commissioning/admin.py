@@ -16,6 +16,7 @@ from commissioning.models import (
     Account,
     Commission,
     FinancialYear,
+    FundingPlanVersion,
     LedgerHead,
     LedgerTransaction,
     Posting,
@@ -239,3 +240,13 @@ class LedgerHeadAdmin(ReadOnlyAdmin):
 
 # Providers and contracts have their own module; importing it registers them.
 from commissioning import contract_admin  # noqa: E402, F401
+
+
+@admin.register(FundingPlanVersion)
+class FundingPlanVersionAdmin(ReadOnlyAdmin):
+    """Frozen by `reports.services.plan_version_freeze` only; a version never changes once frozen."""
+
+    list_display = ("commission", "number", "label", "decision_reference", "frozen_at", "frozen_by")
+    list_filter = ("commission",)
+    search_fields = ("label", "decision_reference")
+    list_select_related = ("commission", "frozen_by")

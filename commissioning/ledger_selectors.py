@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from commissioning.ledger import GENESIS, Entry, transaction_digest
@@ -91,3 +91,63 @@ def _check_chains(report: Integrity) -> None:
                 f"The ledger head of commission {commission_id} does not match its last transaction."
             )
     report.commissions = len(digests)
+
+
+def transaction_list(
+    commission: Commission | None = None,
+    *,
+    start_year: int | None = None,
+    kind: str = "",
+    partner_id: int | None = None,
+    work_stream_id: int | None = None,
+) -> QuerySet[LedgerTransaction]:
+    """Transactions, latest first: one commission's, or every commission's when none is given, narrowed as
+    `transactions_narrowed` says. Each comes with its year, who posted it, its source's type, what it reverses or
+    is reversed by, and its postings with their accounts: two queries for any page of them."""
+    found = LedgerTransaction.objects.select_related(
+        "financial_year", "posted_by", "source_type", "reverses", "reversed_by"
+    )
+    if commission is not None:
+        found = found.filter(commission=commission)
+    found = transactions_narrowed(
+        found, start_year=start_year, kind=kind, partner_id=partner_id, work_stream_id=work_stream_id
+    )
+    return found.prefetch_related(
+        Prefetch("postings", queryset=Posting.objects.select_related("account__financial_year").order_by("pk"))
+    ).order_by("commission_id", "-number")
+
+
+def transactions_narrowed(
+    transactions: QuerySet[LedgerTransaction],
+    *,
+    start_year: int | None = None,
+    kind: str = "",
+    partner_id: int | None = None,
+    work_stream_id: int | None = None,
+) -> QuerySet[LedgerTransaction]:
+    """Narrow transactions by any of: a financial year, by the calendar year it starts in (the year's own
+    transactions and any that post into it, such as a carry-forward from an earlier year); a kind; a partner or a
+    work-stream (a posting to one of its accounts). Each is an EXISTS on the postings, so nothing is repeated."""
+    postings = Posting.objects.filter(transaction=OuterRef("pk"))
+    if start_year is not None:
+        transactions = transactions.filter(
+            Q(financial_year__start_year=start_year)
+            | Exists(postings.filter(account__financial_year__start_year=start_year))
+        )
+    if kind:
+        transactions = transactions.filter(kind=kind)
+    if partner_id is not None:
+        transactions = transactions.filter(Exists(postings.filter(account__partner_id=partner_id)))
+    if work_stream_id is not None:
+        transactions = transactions.filter(Exists(postings.filter(account__work_stream_id=work_stream_id)))
+    return transactions
+
+
+def ledger_partners(commission: Commission) -> list[tuple[int, str]]:
+    """(id, name) of every partner with an account in the commission's ledger, by name. One query."""
+    return list(
+        commission.accounts.filter(partner__isnull=False)
+        .values_list("partner_id", "partner__name")
+        .distinct()
+        .order_by("partner__name", "partner_id")
+    )

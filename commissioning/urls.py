@@ -13,6 +13,9 @@ urlpatterns = [
     # Providers and contracts: commissioning/contract_urls.py and provider_urls.py.
     path("commissions/<int:commission_pk>/", include("commissioning.contract_urls")),
     path("providers/", include("commissioning.provider_urls")),
+    # The ledger's pages (transactions), and the fund statement and plan versions, which read all the apps.
+    path("commissions/<int:commission_pk>/", include("commissioning.ledger_urls")),
+    path("commissions/<int:commission_pk>/", include("reports.commission_urls")),
     path("partners/", include("partners.urls")),
     path("reports/", include("reports.urls")),
     # The audit trail: any tracked object's versions (commissioning/history_views.py).

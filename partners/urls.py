@@ -4,4 +4,5 @@ from partners import views
 
 urlpatterns = [
     path("<int:pk>/", views.partner_detail, name="partner-detail"),
+    path("<int:pk>/statements/<int:commission_pk>/", views.partner_statement, name="partner-statement"),
 ]

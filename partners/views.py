@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from commissioning.models import User
+from commissioning import statement
+from commissioning.access import require_perm
+from commissioning.models import Commission, User
 from partners import selectors
 from partners.models import Partner
 
@@ -33,3 +36,26 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_view_commissions": user.has_perm("commissioning.view_commission"),
     }
     return render(request, "partners/partner_detail.html", context)
+
+
+@login_required
+def partner_statement(request: HttpRequest, pk: int, commission_pk: int) -> HttpResponse:
+    """A partner's own statement for one commission: what it pledged, was invoiced and paid, by year and quarter.
+
+    The partner's finance lead sees their own and no other (a 404, as for a partner that does not exist); staff
+    need to read partners and the ledger. Nothing of any other partner is on it.
+    """
+    user: User = request.user  # type: ignore[assignment]
+    partner = _get_partner_for_user(user, pk)
+    if not user.partner_id:
+        require_perm(user, "commissioning.view_ledgertransaction")
+    commission = get_object_or_404(
+        Commission.objects.filter(Q(memberships__partner=partner) | Q(host=partner)).distinct(), pk=commission_pk
+    )
+    context = {
+        "partner": partner,
+        "commission": commission,
+        "statement": statement.partner_statement(commission, partner.pk),
+        "can_view_commissions": user.has_perm("commissioning.view_commission"),
+    }
+    return render(request, "partners/partner_statement.html", context)

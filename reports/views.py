@@ -1,15 +1,21 @@
-"""Report downloads."""
+"""Report downloads, the fund statement, and the funding plan's versions and movements."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
-from commissioning import selectors
-from commissioning.models import Commission
+from commissioning import financial_years
+from commissioning import selectors as commission_selectors
+from commissioning.access import get_commission_for_user, require_perm
+from commissioning.models import Commission, FinancialYear, FundingPlanVersion, User
+from reports import selectors, services
+from reports.forms import MovementsForm, PlanVersionFreezeForm, StatementYearForm
 from reports.pdf import render_pdf
 
 
@@ -18,7 +24,7 @@ def commission_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("commissioning.view_commission"):
         raise PermissionDenied
     commission = get_object_or_404(Commission.objects.select_related("host"), pk=pk)
-    overview = selectors.commission_overview(commission)
+    overview = commission_selectors.commission_overview(commission)
     pdf = render_pdf(
         "reports/commission_summary.html",
         {"overview": overview, "commission": commission, "generated_at": timezone.now(), "generated_by": request.user},
@@ -26,3 +32,109 @@ def commission_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="commission-{commission.pk}-summary.pdf"'
     return response
+
+
+# The fund statement and funding plan versions --------------------------------------------------------------------
+
+STATEMENT_PERMISSION = "commissioning.view_ledgertransaction"
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _default_year(years: list[FinancialYear]) -> FinancialYear:
+    """The financial year we are in, if it is one of the commission's; else its last year once it has ended, or
+    its first before it has begun."""
+    today = financial_years.start_year_of(timezone.localdate())
+    for year in years:
+        if year.start_year == today:
+            return year
+    return years[-1] if years and years[-1].start_year < today else years[0]
+
+
+@login_required
+def fund_statement(request: HttpRequest, commission_pk: int) -> HttpResponse:
+    commission = get_commission_for_user(_user(request), commission_pk)
+    require_perm(_user(request), STATEMENT_PERMISSION)
+    fund = selectors.commission_fund_statement(commission)
+    years = [year_statement.year for year_statement in fund.years]
+    form = StatementYearForm(request.GET or None, years=years)
+    year = None
+    if form.is_bound and form.is_valid():
+        year = form.year()
+    elif not form.is_bound and years:
+        year = _default_year(years)
+    context = {
+        "commission": commission,
+        "fund": fund,
+        "form": form,
+        "year": fund.for_year(year.pk) if year else None,
+    }
+    return render(request, "reports/fund_statement.html", context)
+
+
+def _versions(request: HttpRequest, commission_pk: int) -> tuple[Commission, list[FundingPlanVersion]]:
+    commission = get_commission_for_user(_user(request), commission_pk)
+    require_perm(_user(request), "commissioning.view_fundingplanversion")
+    return commission, list(selectors.plan_version_list(commission))
+
+
+@login_required
+def plan_version_list(request: HttpRequest, commission_pk: int) -> HttpResponse:
+    commission, versions = _versions(request, commission_pk)
+    context = {"commission": commission, "versions": versions, "form": MovementsForm(versions=versions)}
+    return render(request, "reports/plan_version_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_version_freeze(request: HttpRequest, commission_pk: int) -> HttpResponse:
+    commission = get_commission_for_user(_user(request), commission_pk)
+    require_perm(_user(request), "commissioning.add_fundingplanversion")
+    form = PlanVersionFreezeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.plan_version_freeze(
+                commission=commission,
+                label=form.cleaned_data["label"],
+                decision_reference=form.cleaned_data["decision_reference"],
+                by=_user(request),
+            )
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, f"The plan is frozen as {version}.")
+            return redirect("plan-version-detail", commission_pk=commission.pk, number=version.number)
+    return render(request, "reports/plan_version_freeze.html", {"commission": commission, "form": form})
+
+
+@login_required
+def plan_version_detail(request: HttpRequest, commission_pk: int, number: int) -> HttpResponse:
+    commission, versions = _versions(request, commission_pk)
+    version = next((version for version in versions if version.number == number), None)
+    if version is None:
+        raise Http404("No such version of the plan.")
+    context = {"commission": commission, "version": version, "tables": selectors.snapshot_tables(version.snapshot)}
+    return render(request, "reports/plan_version_detail.html", context)
+
+
+@login_required
+def plan_movements(request: HttpRequest, commission_pk: int) -> HttpResponse:
+    commission, versions = _versions(request, commission_pk)
+    form = MovementsForm(request.GET or None, versions=versions)
+    movements = None
+    if form.is_bound and form.is_valid():
+        by_number = {str(version.number): version for version in versions}
+        before = by_number[form.cleaned_data["before"]]
+        if form.cleaned_data["after"] == selectors.CURRENT:
+            after_snapshot, after_label = selectors.plan_snapshot(commission), "The plan as it stands now"
+        else:
+            after = by_number[form.cleaned_data["after"]]
+            after_snapshot, after_label = after.snapshot, str(after)
+        movements = selectors.plan_movements(
+            before.snapshot, after_snapshot, before_label=str(before), after_label=after_label
+        )
+    context = {"commission": commission, "form": form, "movements": movements, "versions": versions}
+    return render(request, "reports/plan_movements.html", context)

@@ -295,6 +295,12 @@ EVERY_PATH = {
     "/api/v1/contracts/{id}/spend/",
     "/api/v1/contracts/{id}/end/",
     "/api/v1/contracts/commitments/",
+    "/api/v1/transactions/",
+    "/api/v1/transactions/{id}/",
+    "/api/v1/commissions/{id}/statement/",
+    "/api/v1/commissions/{id}/plan-versions/",
+    "/api/v1/commissions/{id}/plan-versions/{number}/",
+    "/api/v1/commissions/{id}/plan-versions/movements/",
 }
 
 

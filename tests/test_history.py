@@ -30,7 +30,16 @@ from commissioning import history, roles
 from commissioning import services as core_services
 from commissioning.history_selectors import VERSIONS_PER_PAGE
 from commissioning.management.commands.load_demo import DEMO_REASON
-from commissioning.models import Account, Commission, FinancialYear, LedgerHead, LedgerTransaction, Posting, WorkStream
+from commissioning.models import (
+    Account,
+    Commission,
+    FinancialYear,
+    FundingPlanVersion,
+    LedgerHead,
+    LedgerTransaction,
+    Posting,
+    WorkStream,
+)
 from partners.models import ContributionRequest, Membership
 from tests import factories
 
@@ -41,6 +50,7 @@ NOT_TRACKED = {
     LedgerTransaction: "append-only: the database refuses UPDATE and DELETE; stamped with who posted it and when",
     Posting: "append-only, like its transaction",
     LedgerHead: "the end of the hash chain, rewritten by every posting and recomputable from the transactions",
+    FundingPlanVersion: "frozen once and never changed; its snapshot carries its own SHA-256",
 }
 # Fields left out of the versions of tracked models, and why.
 NOT_KEPT = {

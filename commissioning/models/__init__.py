@@ -12,6 +12,7 @@ from commissioning.models.core import (
     validate_pooled_shares,
 )
 from commissioning.models.ledger import Account, LedgerHead, LedgerTransaction, Posting
+from commissioning.models.plans import FundingPlanVersion
 
 __all__ = [
     "HUNDRED",
@@ -21,6 +22,7 @@ __all__ = [
     "ContractSpend",
     "ContractValue",
     "FinancialYear",
+    "FundingPlanVersion",
     "LedgerHead",
     "LedgerTransaction",
     "Posting",

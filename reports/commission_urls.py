@@ -1,0 +1,13 @@
+"""Pages under /commissions/<commission_pk>/ that read every app: the fund statement and the plan's versions."""
+
+from django.urls import path
+
+from reports import views
+
+urlpatterns = [
+    path("statement/", views.fund_statement, name="fund-statement"),
+    path("plan-versions/", views.plan_version_list, name="plan-version-list"),
+    path("plan-versions/freeze/", views.plan_version_freeze, name="plan-version-freeze"),
+    path("plan-versions/movements/", views.plan_movements, name="plan-movements"),
+    path("plan-versions/<int:number>/", views.plan_version_detail, name="plan-version-detail"),
+]
