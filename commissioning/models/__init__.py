@@ -1,4 +1,5 @@
-"""The commission's models: the core (`core.py`) and the pooled-fund ledger (`ledger.py`)."""
+"""The commission's models: the core (`core.py`), the pooled-fund ledger (`ledger.py`), and reserve drawdowns,
+carry-forwards and pool rules (`funding.py`)."""
 
 from commissioning.models.core import (
     HUNDRED,
@@ -9,17 +10,31 @@ from commissioning.models.core import (
     WorkStream,
     validate_pooled_shares,
 )
+from commissioning.models.funding import (
+    CarryForward,
+    CarryForwardEvent,
+    CarryForwardPart,
+    PoolRules,
+    ReserveDrawdown,
+    ReserveDrawdownEvent,
+)
 from commissioning.models.ledger import Account, LedgerHead, LedgerTransaction, Posting
 
 __all__ = [
     "HUNDRED",
     "Account",
+    "CarryForward",
+    "CarryForwardEvent",
+    "CarryForwardPart",
     "Commission",
     "FinancialYear",
     "LedgerHead",
     "LedgerTransaction",
+    "PoolRules",
     "Posting",
     "Reserve",
+    "ReserveDrawdown",
+    "ReserveDrawdownEvent",
     "User",
     "WorkStream",
     "validate_pooled_shares",
