@@ -35,11 +35,14 @@ class DemoFundingHistory:
     carry_forward: CarryForward
 
 
-def demo_funding_history(commission: Commission, by: User | None = None) -> DemoFundingHistory:
+def demo_funding_history(
+    commission: Commission, by: User | None = None, *, approver: User | None = None
+) -> DemoFundingHistory:
     """Post the seeds' reserve and carry-forward history into `commission` (see the module's docstring).
 
-    Each step is its own service call, each one database transaction; run it inside one (as the loader does) to
-    have all or nothing.
+    `by` is the officer who records it (proposes and posts) and `approver` the finance approver who records the
+    decision's approvals; None for either is the loader itself, which needs no permission. Each step is its own
+    service call, each one database transaction; run it inside one (as the loader does) to have all or nothing.
     """
     years = {year.label: year for year in commission.years.all()}
     reserve = commission.reserves.get(name=RESERVE)
@@ -56,7 +59,7 @@ def demo_funding_history(commission: Commission, by: User | None = None) -> Demo
             reason=f"Meet the gap in funding of {label}, year {year.number} of the joint commission.",
             by=by,
         )
-        funding_services.reserve_drawdown_approve(drawdown=drawdown, decision_reference=DECISION, by=by)
+        funding_services.reserve_drawdown_approve(drawdown=drawdown, decision_reference=DECISION, by=approver)
         drawdowns.append(funding_services.reserve_drawdown_post(drawdown=drawdown, by=by, date=year.starts_on))
     from_label, to_label, amount = CARRY_FORWARD
     carry = year_end_services.carry_forward_propose_from_year_end(
@@ -69,5 +72,7 @@ def demo_funding_history(commission: Commission, by: User | None = None) -> Demo
         ),
         by=by,
     )
-    carry = funding_services.carry_forward_outline_approve(carry_forward=carry, decision_reference=DECISION, by=by)
+    carry = funding_services.carry_forward_outline_approve(
+        carry_forward=carry, decision_reference=DECISION, by=approver
+    )
     return DemoFundingHistory(opening=opening, drawdowns=drawdowns, carry_forward=carry)

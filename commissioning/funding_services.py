@@ -86,8 +86,10 @@ def _guard(obj: ReserveDrawdown | CarryForward, allowed: Sequence[str], doing: s
     """Refuse a transition from a state it may not start from, naming both."""
     if obj.status not in allowed:
         labels = " or ".join(obj.Status(state).label.lower() for state in allowed)
+        article = "an" if labels[0] in "aeiou" else "a"
         raise ValidationError(
-            f"This {obj._meta.verbose_name} is {obj.get_status_display().lower()}; only a {labels} one can be {doing}."
+            f"This {obj._meta.verbose_name} is {obj.get_status_display().lower()}; only {article} {labels} one can be "
+            f"{doing}."
         )
 
 

@@ -134,7 +134,7 @@ def test_posting_before_the_opening_balance_is_refused_by_the_ledger(plan, offic
 @pytest.mark.parametrize(
     ("step", "message"),
     [
-        ("post", "This reserve drawdown is proposed; only a approved one can be posted."),
+        ("post", "This reserve drawdown is proposed; only an approved one can be posted."),
         ("approve_twice", "This reserve drawdown is approved; only a proposed one can be approved."),
         ("reject_posted", "This reserve drawdown is posted; only a proposed or approved one can be rejected."),
     ],
@@ -403,7 +403,7 @@ def test_carry_forward_transitions_are_guarded_and_need_their_permissions(plan, 
             funding_services.carry_forward_outline_approve(carry_forward=carry, decision_reference=DECISION, by=user)
     with pytest.raises(PermissionDenied):
         funding_services.carry_forward_lapse(carry_forward=carry, reason="x", by=manager)
-    with pytest.raises(ValidationError, match="only a outline approved one can be confirmed"):
+    with pytest.raises(ValidationError, match="only an outline approved one can be confirmed"):
         funding_services.carry_forward_confirm(carry_forward=carry, by=manager)
     carry = funding_services.carry_forward_reject(carry_forward=carry, reason="Not needed", by=manager)
     assert (carry.status, carry.rejected_by, carry.rejection_reason) == (Carry.REJECTED, manager, "Not needed")
