@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("commissions/<int:pk>/", views.commission_detail, name="commission-detail"),
     path("commissions/<int:commission_pk>/", include("allocations.urls")),
+    # Reserves, drawdowns and pool rules.
+    path("commissions/<int:commission_pk>/", include("commissioning.funding_urls")),
     path("partners/", include("partners.urls")),
     path("reports/", include("reports.urls")),
     path(

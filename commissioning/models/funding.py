@@ -184,7 +184,16 @@ class CarryForwardPart(models.Model):
 class FundingEvent(models.Model):
     """The common shape of a history row: one change of state, who made it, when, and why."""
 
-    action = models.CharField(max_length=20)
+    class Action(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        APPROVED = "approved", "Approved"
+        OUTLINE_APPROVED = "outline_approved", "Outline approved"
+        CONFIRMED = "confirmed", "Confirmed and posted"
+        POSTED = "posted", "Posted"
+        REJECTED = "rejected", "Rejected"
+        LAPSED = "lapsed", "Lapsed"
+
+    action = models.CharField(max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     at = models.DateTimeField()
