@@ -10,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+import commissioning.funding_admin  # noqa: F401  (registers drawdowns, carry-forwards and pool rules)
 from commissioning import services
 from commissioning.models import (
     Account,
