@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("partners.api_urls")),
     path("", include("allocations.api_urls")),
+    path("", include("commissioning.funding_api_urls")),  # reserves, drawdowns, the pool
 ]

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from commissioning import pool_rules
@@ -82,69 +82,62 @@ class ReservePosition:
         return self.base - self.approved_not_posted
 
 
+def _subtotal(queryset: QuerySet[Any], group: str, amount: str = "amount") -> Subquery:
+    """The sum of `amount` over `queryset` (already narrowed to the outer row), as a subquery."""
+    return Subquery(queryset.order_by().values(group).annotate(total=Sum(amount)).values("total")[:1])
+
+
+def reserves_with_positions() -> QuerySet[Reserve]:
+    """Reserves annotated, in the database, with what their position needs: `ledger_balance` (the sum of the
+    reserve account's postings), `opening_posted`, and the sums of posted, approved and proposed drawdowns. Add
+    `.prefetch_related(Prefetch("drawdowns", queryset=drawdown_list()))` for the drawdowns themselves."""
+    postings = Posting.objects.filter(account__kind=AccountKind.RESERVE, account__reserve=OuterRef("pk"))
+    drawdowns = ReserveDrawdown.objects.filter(reserve=OuterRef("pk"))
+
+    def money(subquery: Subquery) -> Coalesce:
+        return Coalesce(subquery, ZERO, output_field=MoneyField())
+
+    return Reserve.objects.annotate(
+        ledger_balance=money(_subtotal(postings, "account__reserve")),
+        opening_posted=Exists(postings.filter(transaction__kind=Kind.RESERVE_OPENING)),
+        drawn=money(_subtotal(drawdowns.filter(status=Status.POSTED), "reserve")),
+        approved_not_posted=money(_subtotal(drawdowns.filter(status=Status.APPROVED), "reserve")),
+        proposed=money(_subtotal(drawdowns.filter(status=Status.PROPOSED), "reserve")),
+    )
+
+
+def position_of(reserve: Reserve) -> ReservePosition:
+    """The position of a reserve from `reserves_with_positions`, with its drawdowns if they were prefetched."""
+    cached = getattr(reserve, "_prefetched_objects_cache", {})
+    return ReservePosition(
+        reserve=reserve,
+        opening_posted=reserve.opening_posted,  # type: ignore[attr-defined]
+        holds=-reserve.ledger_balance,  # type: ignore[attr-defined]  (a reserve has a credit balance)
+        drawn=reserve.drawn,  # type: ignore[attr-defined]
+        approved_not_posted=reserve.approved_not_posted,  # type: ignore[attr-defined]
+        proposed=reserve.proposed,  # type: ignore[attr-defined]
+        drawdowns=list(cached["drawdowns"]) if "drawdowns" in cached else [],
+    )
+
+
 def reserve_positions(commission: Commission, *, with_drawdowns: bool = False) -> list[ReservePosition]:
-    """Every reserve of the commission with its ledger balance and its drawdowns by state, in four queries (five
-    with the drawdowns and their history)."""
-    reserves = list(commission.reserves.order_by("name"))
-    ids = [reserve.pk for reserve in reserves]
-    balances = dict(
-        Account.objects.filter(commission=commission, kind=AccountKind.RESERVE, reserve_id__in=ids)
-        .annotate(posted=_sum("postings__amount"))
-        .values_list("reserve_id", "posted")
-    )
-    opened = set(
-        Posting.objects.filter(
-            account__commission=commission,
-            account__kind=AccountKind.RESERVE,
-            account__reserve_id__in=ids,
-            transaction__kind=Kind.RESERVE_OPENING,
-        ).values_list("account__reserve_id", flat=True)
-    )
-    sums = {
-        row["reserve_id"]: row
-        for row in ReserveDrawdown.objects.filter(reserve_id__in=ids)
-        .values("reserve_id")
-        .annotate(
-            drawn=_sum("amount", status=Status.POSTED),
-            approved=_sum("amount", status=Status.APPROVED),
-            proposed=_sum("amount", status=Status.PROPOSED),
-        )
-    }
-    drawdowns: dict[int, list[ReserveDrawdown]] = defaultdict(list)
+    """Every reserve of the commission with its ledger balance and its drawdowns by state: one query (three with
+    the drawdowns and their history)."""
+    reserves = reserves_with_positions().filter(commission=commission).order_by("name")
     if with_drawdowns:
-        for drawdown in reserve_drawdowns(commission):
-            drawdowns[drawdown.reserve_id].append(drawdown)
-    positions = []
-    for reserve in reserves:
-        row = sums.get(reserve.pk, {})
-        positions.append(
-            ReservePosition(
-                reserve=reserve,
-                opening_posted=reserve.pk in opened,
-                holds=-balances.get(reserve.pk, ZERO),  # a reserve has a credit balance
-                drawn=row.get("drawn", ZERO),
-                approved_not_posted=row.get("approved", ZERO),
-                proposed=row.get("proposed", ZERO),
-                drawdowns=drawdowns[reserve.pk],
-            )
-        )
-    return positions
+        reserves = reserves.prefetch_related(Prefetch("drawdowns", queryset=drawdown_list()))
+    return [position_of(reserve) for reserve in reserves]
 
 
 def reserve_position(reserve: Reserve, *, with_drawdowns: bool = False) -> ReservePosition:
-    return next(
-        position
-        for position in reserve_positions(reserve.commission, with_drawdowns=with_drawdowns)
-        if position.reserve.pk == reserve.pk
-    )
-
-
-def reserve_drawdowns(commission: Commission) -> QuerySet[ReserveDrawdown]:
-    """The commission's drawdowns with who did what and their history, oldest first (two queries)."""
-    return drawdown_list().filter(reserve__commission=commission)
+    reserves = reserves_with_positions().filter(pk=reserve.pk)
+    if with_drawdowns:
+        reserves = reserves.prefetch_related(Prefetch("drawdowns", queryset=drawdown_list()))
+    return position_of(reserves.get())
 
 
 def drawdown_list() -> QuerySet[ReserveDrawdown]:
+    """Drawdowns with who did what and their history, oldest first (two queries)."""
     return (
         ReserveDrawdown.objects.select_related(
             "reserve",
@@ -480,3 +473,74 @@ def partner_pool_statement(commission: Commission, partner: Any) -> list[Partner
         risk = next((amount for key, amount in risks[year.pk].items() if key.pk == partner.pk), ZERO)
         result.append(PartnerPoolYear(year, figures[year.pk], share, risk))
     return result
+
+
+@dataclass(frozen=True)
+class PoolStatementYear:
+    """A year of the pool for the API: its figures, how its overspend is met, and each partner's share."""
+
+    pool_year: PoolYear
+    figures: PoolYearFigures
+    partners: list[PartnerPoolShare]
+
+    @property
+    def year(self) -> FinancialYear:
+        return self.pool_year.year
+
+    @property
+    def overspend(self) -> Decimal:
+        return self.pool_year.overspend
+
+    @property
+    def reserve_available(self) -> Decimal:
+        return self.pool_year.reserve_available
+
+    @property
+    def from_underspends(self) -> list[dict[str, Any]]:
+        return [{"work_stream": s, "amount": a} for s, a in self.pool_year.outcome.from_underspends.items()]
+
+    @property
+    def from_reserve(self) -> Decimal:
+        return self.pool_year.outcome.from_reserve
+
+    @property
+    def from_reductions(self) -> Decimal:
+        return self.pool_year.outcome.from_reductions
+
+    @property
+    def partner_shares(self) -> list[dict[str, Any]]:
+        return [{"partner": p, "amount": a} for p, a in self.pool_year.outcome.partner_shares.items()]
+
+    @property
+    def unmet(self) -> Decimal:
+        return self.pool_year.outcome.unmet
+
+
+@dataclass(frozen=True)
+class PoolStatement:
+    commission: Commission
+    rules: PoolRules
+    rules_set: bool
+    years: list[PoolStatementYear]
+
+
+def pool_statement(commission: Commission) -> PoolStatement:
+    """The pool under its rules, every year, with each partner's share: a fixed number of queries."""
+    rules, rules_set = pool_rules_of(commission)
+    rules.commission = commission  # already read, with its host
+    years = pool_years(commission)
+    figures = pool_year_figures(commission, [pool_year.year for pool_year in years])
+    contributions = contributions_by_year(commission)
+    return PoolStatement(
+        commission=commission,
+        rules=rules,
+        rules_set=rules_set,
+        years=[
+            PoolStatementYear(
+                pool_year=pool_year,
+                figures=figures[pool_year.year.pk],
+                partners=_shares(contributions.get(pool_year.year.pk, {}), figures[pool_year.year.pk]),
+            )
+            for pool_year in years
+        ],
+    )

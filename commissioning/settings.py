@@ -244,6 +244,11 @@ SPECTACULAR_SETTINGS = {
         "CommissionStatusEnum": "commissioning.models.Commission.Status",
         "ContributionRequestStatusEnum": "partners.models.ContributionRequest.Status",
         "ScenarioStatusEnum": "allocations.models.Scenario.Status",
+        # Reserve drawdowns, carry-forwards, their history and the pool rules' steps.
+        "ReserveDrawdownStatusEnum": "commissioning.models.ReserveDrawdown.Status",
+        "CarryForwardStatusEnum": "commissioning.models.CarryForward.Status",
+        "FundingEventActionEnum": "commissioning.models.funding.FundingEvent.Action",
+        "PoolRuleStepEnum": "commissioning.models.PoolRules.Step",
     },
 }
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from allocations import services
+from allocations.demo_history import demo_funding_history
 from commissioning import ledger
 from commissioning.models import Commission, FinancialYear, Reserve, WorkStream
 from tests import factories
@@ -59,3 +61,28 @@ def post_year_1_to_ledger(plan: Plan, partner) -> None:  # type: ignore[no-untyp
     for name, (allocation, forecast) in YEAR_1.items():
         ledger.allocation_post(financial_year=year, work_stream=plan.streams[name], amount=allocation, by=None)
         ledger.forecast_post(financial_year=year, work_stream=plan.streams[name], forecast=forecast, by=None)
+
+
+@dataclass
+class History:
+    """The seeds' history in a factory-built commission, plus a Contingency reserve (£50,000, opening not posted)
+    with a proposed £20,000 drawdown, so every transition has something to act on."""
+
+    plan: Plan
+    demo: Any
+    contingency: Reserve
+    proposed: Any
+
+
+def seed_history(commission: Commission, partner_a, partner_b, officer, manager) -> History:  # type: ignore[no-untyped-def]
+    """Budgets, the Q2 returns, pledges of £7,000 (A) and £12,000 (B) a year, and `demo_funding_history`."""
+    plan = lancashire_plan(commission)
+    for year in plan.years.values():
+        ledger.pledge_accepted_post(partner=partner_a, financial_year=year, amount=Decimal("7000"), by=None)
+        ledger.pledge_accepted_post(partner=partner_b, financial_year=year, amount=Decimal("12000"), by=None)
+    demo = demo_funding_history(commission, by=officer, approver=manager)
+    contingency = factories.ReserveFactory(
+        commission=commission, name="Contingency reserve", opening_balance=Decimal("50000.00")
+    )
+    proposed = factories.ReserveDrawdownFactory(reserve=contingency, amount=Decimal("20000"))
+    return History(plan, demo, contingency, proposed)

@@ -9,12 +9,11 @@ import pytest
 from django.urls import reverse
 
 from allocations import services as allocation_services
-from allocations.demo_history import demo_funding_history
 from allocations.year_end_services import carry_forward_propose_from_year_end
 from commissioning import funding_services, ledger
 from commissioning.models import CarryForward, LedgerTransaction, PoolRules, ReserveDrawdown
 from tests import factories
-from tests.funding_support import DECISION, lancashire_plan
+from tests.funding_support import DECISION, seed_history
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +24,7 @@ REFUSED = ("lead_a", "lead_b", "outsider")
 
 @pytest.fixture
 def history(commission, partner_a, partner_b, officer, manager):  # type: ignore[no-untyped-def]
-    """The seeds' history in a commission built with factories, plus a second reserve with a proposed drawdown."""
-    plan = lancashire_plan(commission)
-    for year in plan.years.values():
-        ledger.pledge_accepted_post(partner=partner_a, financial_year=year, amount=D("7000"), by=None)
-        ledger.pledge_accepted_post(partner=partner_b, financial_year=year, amount=D("12000"), by=None)
-    demo = demo_funding_history(commission, by=officer, approver=manager)
-    contingency = factories.ReserveFactory(
-        commission=commission, name="Contingency reserve", opening_balance=D("50000.00")
-    )
-    proposed = factories.ReserveDrawdownFactory(reserve=contingency, amount=D("20000"))
-    return {"plan": plan, "demo": demo, "contingency": contingency, "proposed": proposed}
+    return seed_history(commission, partner_a, partner_b, officer, manager)
 
 
 def _counts() -> tuple[int, ...]:
@@ -46,11 +35,11 @@ def _read_urls(commission, history):  # type: ignore[no-untyped-def]
     pk = commission.pk
     return [
         reverse("reserve-list", args=[pk]),
-        reverse("reserve-detail", args=[pk, history["plan"].reserve.pk]),
+        reverse("reserve-detail", args=[pk, history.plan.reserve.pk]),
         reverse("pool-rules", args=[pk]),
         reverse("year-end", args=[pk]),
         reverse("carry-forward-list", args=[pk]),
-        reverse("carry-forward-detail", args=[pk, history["demo"].carry_forward.pk]),
+        reverse("carry-forward-detail", args=[pk, history.demo.carry_forward.pk]),
     ]
 
 
@@ -76,7 +65,7 @@ def test_anonymous_callers_are_sent_to_sign_in(as_persona, commission, history):
 
 
 def test_the_reserve_page_shows_protocol_drawdowns_and_the_ledger_balance(as_user, officer, commission, history):
-    page = as_user(officer).get(reverse("reserve-detail", args=[commission.pk, history["plan"].reserve.pk]))
+    page = as_user(officer).get(reverse("reserve-detail", args=[commission.pk, history.plan.reserve.pk]))
     text = page.content.decode()
     for expected in ("Meet the gap in funding.", "£730,000", "£321,000", "£409,000", DECISION, "Posted"):
         assert expected in text
@@ -106,7 +95,7 @@ def test_the_year_end_page_shows_plan_and_ledger_underspends_and_provisional_fun
 def test_an_officer_proposes_a_drawdown_and_a_manager_approves_it_and_the_officer_posts_it(
     as_user, officer, manager, commission, history
 ):
-    contingency = history["contingency"]
+    contingency = history.contingency
     funding_services.reserve_opening_balance_post(reserve=contingency, by=officer)
     pk, year = commission.pk, commission.years.get(number=2)
     response = as_user(officer).post(
@@ -134,7 +123,7 @@ def test_an_officer_proposes_a_drawdown_and_a_manager_approves_it_and_the_office
 
 def test_a_drawdown_the_reserve_cannot_cover_is_refused_on_the_page(as_user, officer, commission, history):
     """The Crime and Disorder reserve is empty (730,000 − 321,000 − 409,000 = 0): £1 is refused, naming it."""
-    reserve = history["plan"].reserve
+    reserve = history.plan.reserve
     before = _counts()
     response = as_user(officer).post(
         reverse("drawdown-propose", args=[commission.pk, reserve.pk]),
@@ -149,7 +138,7 @@ def test_a_drawdown_the_reserve_cannot_cover_is_refused_on_the_page(as_user, off
 
 
 def test_a_rejection_needs_a_reason(as_user, manager, commission, history):
-    contingency, drawdown = history["contingency"], history["proposed"]
+    contingency, drawdown = history.contingency, history.proposed
     url = reverse("drawdown-reject", args=[commission.pk, contingency.pk, drawdown.pk])
     response = as_user(manager).post(url, {"reason": "  "})
     assert response.status_code == 200
@@ -176,14 +165,14 @@ def test_a_rejection_needs_a_reason(as_user, manager, commission, history):
     ],
 )
 def test_form_pages_open_only_to_the_role_that_acts(as_persona, commission, history, name, allowed):
-    pk, contingency = commission.pk, history["contingency"]
+    pk, contingency = commission.pk, history.contingency
     args = {
         "drawdown-propose": [pk, contingency.pk],
-        "drawdown-approve": [pk, contingency.pk, history["proposed"].pk],
-        "drawdown-reject": [pk, contingency.pk, history["proposed"].pk],
+        "drawdown-approve": [pk, contingency.pk, history.proposed.pk],
+        "drawdown-reject": [pk, contingency.pk, history.proposed.pk],
         "pool-rules-edit": [pk],
         "carry-forward-propose": [pk, commission.years.get(number=1).pk],
-    }.get(name, [pk, history["demo"].carry_forward.pk])
+    }.get(name, [pk, history.demo.carry_forward.pk])
     url = reverse(name, args=args)
     for persona in (*STAFF, *REFUSED):
         expected = 200 if persona == allowed else 403
@@ -223,7 +212,7 @@ def test_proposing_more_than_is_left_is_refused_on_the_page(as_user, officer, co
 
 
 def test_confirming_what_the_ledger_cannot_carry_is_refused_on_the_page(as_user, manager, commission, history):
-    carry = history["demo"].carry_forward
+    carry = history.demo.carry_forward
     before = _counts()
     response = as_user(manager).post(reverse("carry-forward-confirm", args=[commission.pk, carry.pk]), {})
     assert response.status_code == 200
@@ -235,7 +224,7 @@ def test_confirming_what_the_ledger_cannot_carry_is_refused_on_the_page(as_user,
 
 def test_an_officer_sets_the_pool_rules(as_user, officer, commission, history):
     url = reverse("pool-rules-edit", args=[commission.pk])
-    reserve = history["plan"].reserve
+    reserve = history.plan.reserve
     bad = as_user(officer).post(
         url,
         {"first_step": "reserve", "second_step": "reserve", "third_step": "", "reductions_limit": "0"},
@@ -296,7 +285,7 @@ def test_the_per_partner_view_shows_the_partners_share(as_persona, commission, p
 
 def _more_history(commission, history, officer, manager):  # type: ignore[no-untyped-def]
     """More of everything: drawdowns, carry-forwards, monitoring returns, ledger postings."""
-    contingency = history["contingency"]
+    contingency = history.contingency
     for _ in range(3):
         drawdown = factories.ReserveDrawdownFactory(reserve=contingency, amount=D("1000"))
         funding_services.reserve_drawdown_approve(drawdown=drawdown, decision_reference="D", by=manager)
@@ -318,10 +307,10 @@ def _more_history(commission, history, officer, manager):  # type: ignore[no-unt
 def test_pages_take_the_same_queries_however_much_history(
     as_user, officer, manager, commission, history, django_assert_max_num_queries
 ):
-    factories.PoolRulesFactory(commission=commission, reserve=history["plan"].reserve)
+    factories.PoolRulesFactory(commission=commission, reserve=history.plan.reserve)
     client = as_user(officer)
     urls = _read_urls(commission, history) + [
-        reverse("pool-partner", args=[commission.pk, history["plan"].commission.memberships.first().partner_id])
+        reverse("pool-partner", args=[commission.pk, history.plan.commission.memberships.first().partner_id])
     ]
     limits = {}
     for url in urls:
