@@ -186,6 +186,7 @@ def provisional_funding(commission: Commission) -> dict[FinancialYear, Decimal]:
     """
     totals = dict(
         CarryForward.objects.filter(commission=commission, status=CarryStatus.OUTLINE_APPROVED)
+        .order_by()
         .values("to_year_id")
         .annotate(total=_sum("amount"))
         .values_list("to_year_id", "total")
@@ -200,6 +201,7 @@ def carried_forward_claims(commission: Commission) -> dict[tuple[int, int], Deci
         CarryForwardPart.objects.filter(
             carry_forward__commission=commission, carry_forward__status__in=LIVE_CARRY_FORWARDS
         )
+        .order_by()
         .values("carry_forward__from_year_id", "work_stream_id")
         .annotate(total=_sum("amount"))
     )
@@ -243,6 +245,7 @@ def ledger_stream_positions(commission: Commission) -> dict[tuple[int, int], Led
         )
         .annotate(posted=_sum("postings__amount"))
         .only("kind", "financial_year_id", "work_stream_id")
+        .order_by()
     ):
         key = (account.financial_year_id, account.work_stream_id)
         if account.kind == AccountKind.WORK_STREAM:
@@ -292,6 +295,7 @@ def contributions_by_year(commission: Commission) -> dict[int, dict[Any, Decimal
         Posting.objects.filter(account__commission=commission, account__kind=AccountKind.PLEDGED)
         .annotate(effective=_effective_kind())
         .filter(effective=Kind.PLEDGE_ACCEPTED)
+        .order_by()  # no default ordering: it would join the commission for nothing
         .values("account__financial_year_id", "account__partner_id")
         .annotate(total=Sum("amount"))
     )
@@ -377,6 +381,7 @@ def pool_year_figures(commission: Commission, years: Iterable[FinancialYear]) ->
         )
         .annotate(effective=_effective_kind())
         .filter(effective__in=[Kind.PLEDGE_ACCEPTED, Kind.RESERVE_DRAWDOWN, Kind.CARRY_FORWARD])
+        .order_by()
         .values("account__financial_year_id", "effective")
         .annotate(total=Sum("amount"))
     )
@@ -391,6 +396,7 @@ def pool_year_figures(commission: Commission, years: Iterable[FinancialYear]) ->
         )
         .annotate(effective=_effective_kind())
         .filter(Q(account__kind=AccountKind.SPEND) | Q(effective=Kind.CARRY_FORWARD))
+        .order_by()
         .values("account__financial_year_id", "account__kind")
         .annotate(total=Sum("amount"))
     )
