@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from allocations import year_end_selectors, year_end_services
 from commissioning import funding_selectors, funding_services, ledger
@@ -411,3 +413,52 @@ def test_carry_forward_transitions_are_guarded_and_need_their_permissions(plan, 
         funding_services.carry_forward_outline_approve(carry_forward=carry, decision_reference=DECISION, by=manager)
     with pytest.raises(ValidationError, match="is rejected; only a proposed or outline approved one can be lapsed"):
         funding_services.carry_forward_lapse(carry_forward=carry, reason="x", by=officer)
+
+
+# Any sequence of drawdown transitions --------------------------------------------------------------------
+
+drawdown_steps = st.lists(
+    st.tuples(
+        st.sampled_from(["propose", "approve", "post", "reject"]),
+        st.integers(min_value=1, max_value=400_000_00).map(lambda pence: Decimal(pence).scaleb(-2)),
+        st.integers(min_value=0, max_value=9),
+    ),
+    max_size=15,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=drawdown_steps)
+def test_any_sequence_of_drawdown_transitions_keeps_the_reserve_whole(commission, steps):
+    """Whatever is proposed, approved, posted or rejected, in any order: the ledger holds the opening balance less
+    what was posted, approvals never commit more than it holds, a refusal writes nothing, and each drawdown's
+    history has one row per transition it went through."""
+    reserve = factories.ReserveFactory(commission=commission, opening_balance=Decimal("730000.00"))
+    funding_services.reserve_opening_balance_post(reserve=reserve, by=None)
+    years = list(commission.years.order_by("number"))
+    drawdowns: list[ReserveDrawdown] = []
+    for step, amount, pick in steps:
+        target = drawdowns[pick % len(drawdowns)] if drawdowns else None
+        before = _counts()
+        try:
+            if step == "propose":
+                drawdowns.append(
+                    funding_services.reserve_drawdown_propose(
+                        reserve=reserve, financial_year=years[pick % 3], amount=amount, reason="x", by=None
+                    )
+                )
+            elif target is not None and step == "approve":
+                funding_services.reserve_drawdown_approve(drawdown=target, decision_reference="D", by=None)
+            elif target is not None and step == "post":
+                funding_services.reserve_drawdown_post(drawdown=target, by=None)
+            elif target is not None:
+                funding_services.reserve_drawdown_reject(drawdown=target, reason="No", by=None)
+        except ValidationError:
+            assert _counts() == before
+        position = funding_selectors.reserve_position(reserve)
+        assert position.holds == Decimal("730000.00") - position.drawn
+        assert 0 <= position.approved_not_posted <= position.holds
+    steps_taken = {Status.PROPOSED: 1, Status.APPROVED: 2, Status.POSTED: 3}
+    for drawdown in ReserveDrawdown.objects.filter(reserve=reserve):
+        expected = steps_taken.get(drawdown.status) or (1 + (drawdown.approved_at is not None) + 1)
+        assert drawdown.events.count() == expected
