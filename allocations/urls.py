@@ -3,7 +3,7 @@ scenarios, and imports and exports of tables."""
 
 from django.urls import path
 
-from allocations.views import imports, pages, scenarios
+from allocations.views import imports, pages, scenarios, year_end
 
 urlpatterns = [
     path("formulas/", pages.formula_list, name="formula-list"),
@@ -24,6 +24,19 @@ urlpatterns = [
     path("scenarios/compare/", scenarios.scenario_compare, name="scenario-compare"),
     path("scenarios/<int:pk>/", scenarios.scenario_detail, name="scenario-detail"),
     path("scenarios/<int:pk>/adopt/", scenarios.scenario_adopt, name="scenario-adopt"),
+    # Year-end: underspends, and carry-forwards from them through their decisions.
+    path("year-end/", year_end.year_end, name="year-end"),
+    path("year-end/<int:year_pk>/propose/", year_end.carry_forward_propose, name="carry-forward-propose"),
+    path("carry-forwards/", year_end.carry_forward_list, name="carry-forward-list"),
+    path("carry-forwards/<int:pk>/", year_end.carry_forward_detail, name="carry-forward-detail"),
+    path(
+        "carry-forwards/<int:pk>/outline-approve/",
+        year_end.carry_forward_outline_approve,
+        name="carry-forward-outline-approve",
+    ),
+    path("carry-forwards/<int:pk>/confirm/", year_end.carry_forward_confirm, name="carry-forward-confirm"),
+    path("carry-forwards/<int:pk>/reject/", year_end.carry_forward_reject, name="carry-forward-reject"),
+    path("carry-forwards/<int:pk>/lapse/", year_end.carry_forward_lapse, name="carry-forward-lapse"),
     # Imports and exports of tables: upload → preview → confirm, and downloads.
     path("imports/", imports.import_index, name="import-index"),
     path("imports/<slug:kind>/upload/", imports.import_upload, name="import-upload"),

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+import commissioning.funding_admin  # noqa: F401  (registers drawdowns, carry-forwards and pool rules)
 from commissioning import history, services
 from commissioning.models import (
     Account,

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("allocations.api_urls")),
     path("", include("commissioning.contract_api_urls")),
     path("", include("reports.api_urls")),
+    path("", include("commissioning.funding_api_urls")),  # reserves, drawdowns, the pool
 ]

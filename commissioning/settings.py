@@ -249,6 +249,11 @@ SPECTACULAR_SETTINGS = {
         "ScenarioStatusEnum": "allocations.models.Scenario.Status",
         "ContractStatusEnum": "commissioning.models.Contract.Status",
         "ProviderKindEnum": "commissioning.models.Provider.Kind",
+        # Reserve drawdowns, carry-forwards, their history and the pool rules' steps.
+        "ReserveDrawdownStatusEnum": "commissioning.models.ReserveDrawdown.Status",
+        "CarryForwardStatusEnum": "commissioning.models.CarryForward.Status",
+        "FundingEventActionEnum": "commissioning.models.funding.FundingEvent.Action",
+        "PoolRuleStepEnum": "commissioning.models.PoolRules.Step",
     },
 }
 

@@ -36,6 +36,7 @@ from typing import Any
 from django.db.models import Case, F, IntegerField, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
+from commissioning.funding_selectors import provisional_funding
 from commissioning.models import Account, Commission, FinancialYear, LedgerTransaction, Posting, WorkStream
 from commissioning.money import ZERO
 
@@ -384,10 +385,9 @@ def provisional_funding_for(commission: Commission) -> dict[int, Decimal]:
     pages and API read provisional funding from.
 
     Outline approval is a state of a carry-forward proposal, not a posting: the ledger holds only confirmed
-    carry-forwards. The proposals and their states are kept by the carry-forward workflow; until this reads them
-    there is no outline approval on record, so no year has provisional funding.
+    carry-forwards, which are secured. The proposals and their states are kept by the carry-forward workflow.
     """
-    return {}
+    return {year.pk: amount for year, amount in provisional_funding(commission).items() if amount}
 
 
 # A partner's own statement ------------------------------------------------------------------------------------

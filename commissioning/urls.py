@@ -16,6 +16,8 @@ urlpatterns = [
     # The ledger's pages (transactions), and the fund statement and plan versions, which read all the apps.
     path("commissions/<int:commission_pk>/", include("commissioning.ledger_urls")),
     path("commissions/<int:commission_pk>/", include("reports.commission_urls")),
+    # Reserves, drawdowns and pool rules.
+    path("commissions/<int:commission_pk>/", include("commissioning.funding_urls")),
     path("partners/", include("partners.urls")),
     path("reports/", include("reports.urls")),
     # The audit trail: any tracked object's versions (commissioning/history_views.py).

@@ -48,7 +48,7 @@ class PartnerIncomeOutput(serializers.Serializer):
     outstanding = _money(help_text="Pledged − received; negative when the partner has paid more than it pledged.")
 
 
-class DrawdownOutput(serializers.Serializer):
+class StatementDrawdownOutput(serializers.Serializer):
     reserve = StatementReserveReference(source="*")
     amount = _money()
 
@@ -78,7 +78,7 @@ class FundingPositionOutput(serializers.Serializer):
 class YearStatementOutput(serializers.Serializer):
     financial_year = FinancialYearField(source="year")
     partners = PartnerIncomeOutput(many=True)
-    drawdowns = DrawdownOutput(many=True)
+    drawdowns = StatementDrawdownOutput(many=True)
     carried_in = CarriedInOutput(many=True)
     work_streams = WorkStreamFiguresOutput(many=True, source="streams")
     pledged = _money()

@@ -301,6 +301,23 @@ EVERY_PATH = {
     "/api/v1/commissions/{id}/plan-versions/",
     "/api/v1/commissions/{id}/plan-versions/{number}/",
     "/api/v1/commissions/{id}/plan-versions/movements/",
+    # Reserves (drawdowns nested), carry-forwards, a commission's pool and year-end.
+    "/api/v1/reserves/",
+    "/api/v1/reserves/{id}/",
+    "/api/v1/reserves/{id}/post-opening/",
+    "/api/v1/reserves/{reserve_pk}/drawdowns/",
+    "/api/v1/reserves/{reserve_pk}/drawdowns/{id}/",
+    "/api/v1/reserves/{reserve_pk}/drawdowns/{id}/approve/",
+    "/api/v1/reserves/{reserve_pk}/drawdowns/{id}/reject/",
+    "/api/v1/reserves/{reserve_pk}/drawdowns/{id}/post/",
+    "/api/v1/carry-forwards/",
+    "/api/v1/carry-forwards/{id}/",
+    "/api/v1/carry-forwards/{id}/outline-approve/",
+    "/api/v1/carry-forwards/{id}/confirm/",
+    "/api/v1/carry-forwards/{id}/reject/",
+    "/api/v1/carry-forwards/{id}/lapse/",
+    "/api/v1/commissions/{id}/pool/",
+    "/api/v1/commissions/{id}/year-end/",
 }
 
 

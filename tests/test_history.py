@@ -32,12 +32,14 @@ from commissioning.history_selectors import VERSIONS_PER_PAGE
 from commissioning.management.commands.load_demo import DEMO_REASON
 from commissioning.models import (
     Account,
+    CarryForwardEvent,
     Commission,
     FinancialYear,
     FundingPlanVersion,
     LedgerHead,
     LedgerTransaction,
     Posting,
+    ReserveDrawdownEvent,
     WorkStream,
 )
 from partners.models import ContributionRequest, Membership
@@ -51,6 +53,8 @@ NOT_TRACKED = {
     Posting: "append-only, like its transaction",
     LedgerHead: "the end of the hash chain, rewritten by every posting and recomputable from the transactions",
     FundingPlanVersion: "frozen once and never changed; its snapshot carries its own SHA-256",
+    ReserveDrawdownEvent: "itself a history row of a drawdown's transitions, written once",
+    CarryForwardEvent: "itself a history row of a carry-forward's transitions, written once",
 }
 # Fields left out of the versions of tracked models, and why.
 NOT_KEPT = {

@@ -184,7 +184,7 @@ def test_movements_between_two_versions_show_what_changed_by_source_and_work_str
 def test_freezing_reads_a_fixed_number_of_queries_however_long_the_ledger(
     planned, partner_a, partner_b, officer, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(12) as before:
+    with django_assert_max_num_queries(13) as before:
         plan_version_freeze(commission=planned, label="Empty ledger", by=officer)
     build_book(planned, partner_a, partner_b, officer)
     with django_assert_max_num_queries(len(before.captured_queries)):

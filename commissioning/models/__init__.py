@@ -1,5 +1,6 @@
-"""The commission's models: the core (`core.py`), the pooled-fund ledger (`ledger.py`), and providers and their
-contracts (`contracts.py`)."""
+"""The commission's models: the core (`core.py`), the pooled-fund ledger (`ledger.py`), providers and their
+contracts (`contracts.py`), reserve drawdowns, carry-forwards and pool rules (`funding.py`), and funding plan
+versions (`plans.py`)."""
 
 from commissioning.models.contracts import Contract, ContractSpend, ContractValue, Provider
 from commissioning.models.core import (
@@ -11,12 +12,23 @@ from commissioning.models.core import (
     WorkStream,
     validate_pooled_shares,
 )
+from commissioning.models.funding import (
+    CarryForward,
+    CarryForwardEvent,
+    CarryForwardPart,
+    PoolRules,
+    ReserveDrawdown,
+    ReserveDrawdownEvent,
+)
 from commissioning.models.ledger import Account, LedgerHead, LedgerTransaction, Posting
 from commissioning.models.plans import FundingPlanVersion
 
 __all__ = [
     "HUNDRED",
     "Account",
+    "CarryForward",
+    "CarryForwardEvent",
+    "CarryForwardPart",
     "Commission",
     "Contract",
     "ContractSpend",
@@ -25,9 +37,12 @@ __all__ = [
     "FundingPlanVersion",
     "LedgerHead",
     "LedgerTransaction",
+    "PoolRules",
     "Posting",
     "Provider",
     "Reserve",
+    "ReserveDrawdown",
+    "ReserveDrawdownEvent",
     "User",
     "WorkStream",
     "validate_pooled_shares",
