@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 _FLUSHING = False
 TABLES = ("commissioning_ledgertransaction", "commissioning_posting")
 MESSAGE = "ledger rows are append-only: post a reversing transaction instead"
@@ -66,7 +68,7 @@ def install_sql(vendor: str) -> list[str]:
                 f"BEGIN SELECT RAISE(ABORT, '{MESSAGE} ({table} cannot be deleted)'); END"
             )
         return statements
-    raise NotImplementedError(f"The ledger's append-only triggers are written for PostgreSQL and SQLite, not {vendor}.")
+    raise ImproperlyConfigured(f"The ledger's append-only triggers are written for PostgreSQL and SQLite, not {vendor}.")
 
 
 def remove_sql(vendor: str) -> list[str]:
