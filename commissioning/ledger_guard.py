@@ -68,7 +68,9 @@ def install_sql(vendor: str) -> list[str]:
                 f"BEGIN SELECT RAISE(ABORT, '{MESSAGE} ({table} cannot be deleted)'); END"
             )
         return statements
-    raise ImproperlyConfigured(f"The ledger's append-only triggers are written for PostgreSQL and SQLite, not {vendor}.")
+    raise ImproperlyConfigured(
+        f"The ledger's append-only triggers are written for PostgreSQL and SQLite only, not {vendor}."
+    )
 
 
 def remove_sql(vendor: str) -> list[str]:
