@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import FileSystemStorage
 from django.template.loader import render_to_string
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
@@ -88,11 +89,12 @@ class StaticOnlyFetcher(URLFetcher):
         if not name or "\x00" in name:
             return None
         try:
-            # Collected (possibly hashed) files first, then the source folders; both refuse `..`.
-            if settings.STATIC_ROOT and staticfiles_storage.exists(name):
+            # Collected (possibly hashed) files first, when they are on this disk; then the source folders.
+            # Both refuse `..`. A storage elsewhere (no local path) is left to the finders.
+            if isinstance(staticfiles_storage, FileSystemStorage) and staticfiles_storage.exists(name):
                 return Path(staticfiles_storage.path(name))
             found = finders.find(name)
-        except (SuspiciousFileOperation, ValueError, NotImplementedError):
+        except (SuspiciousFileOperation, ValueError):
             return None
         if isinstance(found, list):
             found = found[0] if found else None
