@@ -21,6 +21,10 @@ Not tracked, on purpose (`tests/test_history.py` holds this list against the reg
   transactions (`ledger_check` does);
 - an account's `balance`: a cached sum of its postings, which are the record; the rest of the account is tracked;
 - an upload's file bytes (`ImportUpload.data`): kept once on the upload, not copied into every version of it;
+  likewise an issued request letter's PDF (`RequestLetter.letter_pdf`), kept once with its SHA-256;
+- submitted pro-forma returns and their lines: append-only like the ledger (the database refuses UPDATE and
+  DELETE); a request's events, which are themselves the history of its transitions; rejected secure-link
+  attempts, a rate-limit counter cleared after a day;
 - a user's password hash and last sign-in time: a hash is not for keeping in copies, and signing in is not a
   change to the record.
 

@@ -43,29 +43,36 @@ def flush_allowed() -> Iterator[None]:
         _FLUSHING = False
 
 
-def install_sql(vendor: str) -> list[str]:
+def install_sql(
+    vendor: str,
+    tables: tuple[str, ...] = TABLES,
+    message: str = MESSAGE,
+    function: str = "commissioning_ledger_append_only",
+) -> list[str]:
+    """The statements that make `tables` append-only. Other append-only tables (submitted pro-forma returns) use
+    the same triggers with their own message and PostgreSQL function."""
     if vendor == "postgresql":
         statements = [
-            "CREATE OR REPLACE FUNCTION commissioning_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN RAISE EXCEPTION '{MESSAGE} (% on %)', TG_OP, TG_TABLE_NAME USING ERRCODE = 'restrict_violation'; "
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN RAISE EXCEPTION '{message} (% on %)', TG_OP, TG_TABLE_NAME USING ERRCODE = 'restrict_violation'; "
             "END $$"
         ]
-        for table in TABLES:
+        for table in tables:
             statements.append(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION commissioning_ledger_append_only()"
+                f"FOR EACH ROW EXECUTE FUNCTION {function}()"
             )
         return statements
     if vendor == "sqlite":
         statements = []
-        for table in TABLES:
+        for table in tables:
             statements.append(
                 f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{MESSAGE} ({table} cannot be updated)'); END"
+                f"BEGIN SELECT RAISE(ABORT, '{message} ({table} cannot be updated)'); END"
             )
             statements.append(
                 f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} WHEN ledger_flush_allowed() = 0 "
-                f"BEGIN SELECT RAISE(ABORT, '{MESSAGE} ({table} cannot be deleted)'); END"
+                f"BEGIN SELECT RAISE(ABORT, '{message} ({table} cannot be deleted)'); END"
             )
         return statements
     raise ImproperlyConfigured(
@@ -73,9 +80,11 @@ def install_sql(vendor: str) -> list[str]:
     )
 
 
-def remove_sql(vendor: str) -> list[str]:
+def remove_sql(
+    vendor: str, tables: tuple[str, ...] = TABLES, function: str = "commissioning_ledger_append_only"
+) -> list[str]:
     if vendor == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in TABLES] + [
-            "DROP FUNCTION IF EXISTS commissioning_ledger_append_only()"
+        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in tables] + [
+            f"DROP FUNCTION IF EXISTS {function}()"
         ]
-    return [f"DROP TRIGGER IF EXISTS {table}_{what}" for table in TABLES for what in ("no_update", "no_delete")]
+    return [f"DROP TRIGGER IF EXISTS {table}_{what}" for table in tables for what in ("no_update", "no_delete")]

@@ -179,6 +179,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pooled-fund@example.org")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 SERVICE_NAME = env_str("SERVICE_NAME", "Pooled fund manager")
+# Where the service is reached from outside: e-mailed secure links start with it (a job has no request to ask).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Production hardening: all on when DEBUG is off, so `check --deploy` is clean.
 SESSION_COOKIE_HTTPONLY = True

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from commissioning import views
 from commissioning.forms import LoginForm
+from partners import letter_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +19,11 @@ urlpatterns = [
     path("commissions/<int:commission_pk>/", include("reports.commission_urls")),
     # Reserves, drawdowns and pool rules.
     path("commissions/<int:commission_pk>/", include("commissioning.funding_urls")),
+    # Issuing requests, the returns dashboard and chase list, and each request letter (partners/letter_urls.py).
+    path("commissions/<int:commission_pk>/", include(letter_urls.commission_urlpatterns)),
+    path("requests/", include("partners.letter_urls")),
+    # The partner's side: the pro-forma by secure link, and the partner portal.
+    path("", include("partners.portal_urls")),
     path("partners/", include("partners.urls")),
     path("reports/", include("reports.urls")),
     # The audit trail: any tracked object's versions (commissioning/history_views.py).

@@ -42,7 +42,15 @@ from commissioning.models import (
     ReserveDrawdownEvent,
     WorkStream,
 )
-from partners.models import ContributionRequest, Membership
+from partners.models import (
+    ContributionRequest,
+    Membership,
+    ProFormaReturn,
+    ProFormaReturnLine,
+    RejectedLinkAttempt,
+    RequestEvent,
+    RequestLetter,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -55,11 +63,16 @@ NOT_TRACKED = {
     FundingPlanVersion: "frozen once and never changed; its snapshot carries its own SHA-256",
     ReserveDrawdownEvent: "itself a history row of a drawdown's transitions, written once",
     CarryForwardEvent: "itself a history row of a carry-forward's transitions, written once",
+    ProFormaReturn: "append-only: the database refuses UPDATE and DELETE; its receipt carries its SHA-256",
+    ProFormaReturnLine: "append-only, like its return",
+    RequestEvent: "itself the history of a request letter's transitions, written once",
+    RejectedLinkAttempt: "a rate-limit counter, cleared after a day; no one's work",
 }
 # Fields left out of the versions of tracked models, and why.
 NOT_KEPT = {
     Account: {"balance"},  # the cached sum of the postings, which are the record
     ImportUpload: {"data"},  # the uploaded file, kept once on the upload
+    RequestLetter: {"letter_pdf"},  # the issued PDF, kept once on the letter with its SHA-256
     apps.get_model(settings.AUTH_USER_MODEL): {"password", "last_login"},  # a hash; a sign-in is not a change
 }
 PROJECT_MODELS = [
