@@ -18,7 +18,7 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -537,8 +537,39 @@ def _check_offer(data: ReturnInput, asked: int) -> dict[str, str]:
     return errors
 
 
-def return_digest(fields: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+def return_content(pro_forma_return: ProFormaReturn, lines: Sequence[ProFormaReturnLine]) -> dict[str, Any]:
+    """Everything a return says, in a fixed form: what its SHA-256 covers."""
+    value = pro_forma_return.in_kind_value
+    return {
+        "letter": pro_forma_return.letter.reference,
+        "partner": pro_forma_return.letter.partner_name,
+        "return": pro_forma_return.number,
+        "option": pro_forma_return.option,
+        "years_agreed": pro_forma_return.years_agreed,
+        "lines": [[line.financial_year.label, str(line.requested), str(line.offered)] for line in lines],
+        "organisation": pro_forma_return.organisation,
+        "signed_on": pro_forma_return.signed_on.isoformat(),
+        "signatory_name": pro_forma_return.signatory_name,
+        "signatory_position": pro_forma_return.signatory_position,
+        "signature": pro_forma_return.signature,
+        "authority_confirmed": pro_forma_return.authority_confirmed,
+        "comment": pro_forma_return.comment,
+        "in_kind_description": pro_forma_return.in_kind_description,
+        "in_kind_value": str(to_money(value)) if value is not None else None,
+        "submitted_at": pro_forma_return.submitted_at.astimezone(UTC).isoformat(),
+        "via": pro_forma_return.via,
+    }
+
+
+def return_digest(pro_forma_return: ProFormaReturn, lines: Sequence[ProFormaReturnLine]) -> str:
+    canonical = json.dumps(return_content(pro_forma_return, lines), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def return_digest_matches(pro_forma_return: ProFormaReturn) -> bool:
+    """Whether a stored return still says what it said when it was submitted."""
+    lines = list(pro_forma_return.lines.select_related("financial_year").order_by("financial_year__number"))
+    return return_digest(pro_forma_return, lines) == pro_forma_return.digest
 
 
 @transaction.atomic
@@ -578,46 +609,26 @@ def return_submit(
     ]
     counter_offer = agree and any(offered != request.amount for request, offered in lines)
     number = letter.returns.count() + 1
-    submitted_at = timezone.now()
-    content = {
-        "letter": letter.reference,
-        "partner": letter.partner_name,
-        "return": number,
-        "option": data.option,
-        "years_agreed": data.years_agreed if agree else None,
-        "lines": [[request.financial_year.label, str(request.amount), str(offered)] for request, offered in lines],
-        "organisation": _clean(data.organisation),
-        "signed_on": data.signed_on.isoformat(),
-        "signatory_name": _clean(data.signatory_name),
-        "signatory_position": _clean(data.signatory_position),
-        "signature": _clean(data.signature),
-        "authority_confirmed": True,
-        "comment": data.comment.strip(),
-        "in_kind_description": data.in_kind_description.strip(),
-        "in_kind_value": str(in_kind_value) if in_kind_value is not None else None,
-        "submitted_at": submitted_at.isoformat(),
-    }
-    pro_forma_return = ProFormaReturn.objects.create(
+    pro_forma_return = ProFormaReturn(
         letter=letter,
         number=number,
         option=data.option,
         years_agreed=data.years_agreed if agree else None,
         counter_offer=counter_offer,
-        organisation=content["organisation"],
+        organisation=_clean(data.organisation),
         signed_on=data.signed_on,
-        signatory_name=content["signatory_name"],
-        signatory_position=content["signatory_position"],
-        signature=content["signature"],
+        signatory_name=_clean(data.signatory_name),
+        signatory_position=_clean(data.signatory_position),
+        signature=_clean(data.signature),
         authority_confirmed=True,
-        comment=content["comment"],
-        in_kind_description=content["in_kind_description"],
+        comment=data.comment.strip(),
+        in_kind_description=data.in_kind_description.strip(),
         in_kind_value=in_kind_value,
-        submitted_at=submitted_at,
+        submitted_at=timezone.now(),
         submitted_by=by,
         via=via,
-        digest=return_digest(content),
     )
-    ProFormaReturnLine.objects.bulk_create(
+    return_lines = [
         ProFormaReturnLine(
             pro_forma_return=pro_forma_return,
             financial_year=request.financial_year,
@@ -625,7 +636,12 @@ def return_submit(
             offered=offered,
         )
         for request, offered in lines
-    )
+    ]
+    pro_forma_return.digest = return_digest(pro_forma_return, return_lines)
+    pro_forma_return.save()
+    for line in return_lines:
+        line.pro_forma_return = pro_forma_return
+    ProFormaReturnLine.objects.bulk_create(return_lines)
     summary = pro_forma_return.get_option_display()
     if agree:
         summary += f", {years} of {len(requests)} years, {format_pounds(sum((o for _, o in lines), Decimal(0)))}"
@@ -636,7 +652,7 @@ def return_submit(
         Status.RETURNED,
         Action.RETURNED,
         by=by,
-        actor=LINK_ACTOR,
+        actor=LINK_ACTOR if via == ProFormaReturn.Via.LINK else "",
         note=summary,
         pro_forma_return=pro_forma_return,
     )

@@ -6,6 +6,7 @@ Passwords are random and printed once, when the login is created; `--reset-passw
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,16 +23,23 @@ from allocations import imports, services
 from allocations.demo_history import demo_funding_history
 from allocations.imports.services import table_import_run
 from allocations.models import Formula
-from commissioning import history, ledger, roles
+from commissioning import history, roles
 from commissioning.demo_providers import demo_providers
 from commissioning.models import Commission, User
-from partners.models import Partner
+from partners import services as partner_services
+from partners.models import Partner, ProFormaReturn
 
 # Said in the audit trail of every change the loader makes: a command has no signed-in user to name.
 DEMO_REASON = "Loaded by the demo loader (manage.py load_demo), not by a signed-in user"
 DEMO_COMMISSION = "Joint Commissioning for Domestic Abuse Services in Lancashire"
 # The host's pledge: each year's budget less the districts' £101,000, the reserve drawdown and the carry-forward.
 DEMO_HOST_BALANCE = {"2013/14": Decimal("1401548"), "2014/15": Decimal("1080449"), "2015/16": Decimal("537002")}
+DEMO_HOST_NOTE = (
+    "The host's pledge: the year's budget less the districts' pledges, the reserve drawdown and the carry-forward "
+    "(the seeds do not give every partner's figure)"
+)
+DEMO_LETTER_DATE = date(2012, 12, 18)  # the letter of seed 000
+DEMO_LETTER_DEADLINE = date(2013, 1, 28)  # "respond by Monday 28 January 2013"
 DEMO_BUDGETS = {"2013/14": Decimal("1502548"), "2014/15": Decimal("1502449"), "2015/16": Decimal("1502449")}
 SEED_TABLES_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed_tables"
 # The seeds' tables, transcribed exactly (stated totals included) into fixtures/seed_tables/, and what each one is:
@@ -139,26 +147,19 @@ class Command(BaseCommand):
     def _ledger_history(self, commission: Commission) -> None:
         """The fund's history in the ledger, through the same services an officer's actions use.
 
-        Each district pledges the seed 000 amount for each year. The seeds do not give every other partner's
-        figure (the report's Appendix B is not among them), so the host, Lancashire County Council, pledges the
-        balance of each year's budget not met by the districts, the reserve and the carry-forward, and the
-        narrative says so: 2013/14 £1,401,548; 2014/15 £1,080,449 (after £321,000 from the reserve); 2015/16
+        Each district pledges the seed 000 amount for each year, through the request workflow (`_district_returns`).
+        The seeds do not give every other partner's figure (the report's Appendix B is not among them), so the
+        host, Lancashire County Council, pledges the balance of each year's budget not met by the districts, the
+        reserve and the carry-forward, and its pledges' note says so: 2013/14 £1,401,548; 2014/15 £1,080,449 (after £321,000 from the reserve); 2015/16
         £537,002 (after £409,000 from the reserve and the £455,447 carry-forward, which is only provisional).
         Year 1's allocations and the seed's Year 1 forecasts are posted; year 2's allocations once its reserve
         drawdown is in; year 3's wait for the carry-forward to be confirmed.
         """
-        for request in commission.contribution_requests.select_related("partner", "financial_year"):
-            ledger.pledge_accepted_post(
-                partner=request.partner,
-                financial_year=request.financial_year,
-                amount=request.amount,
-                by=None,
-                source=request,
-            )
+        self._district_returns(commission)
         host = commission.host
         for year in commission.years.order_by("number"):
-            ledger.pledge_accepted_post(
-                partner=host, financial_year=year, amount=DEMO_HOST_BALANCE[year.label], by=None
+            partner_services.pledge_record(
+                partner=host, financial_year=year, amount=DEMO_HOST_BALANCE[year.label], note=DEMO_HOST_NOTE, by=None
             )
         year1, year2, _ = commission.years.order_by("number")
         services.allocations_post_to_ledger(financial_year=year1, by=None)
@@ -167,6 +168,40 @@ class Command(BaseCommand):
         # approved for 2015/16, so it shows as provisional there until the County Treasurer confirms it.
         demo_funding_history(commission)
         services.allocations_post_to_ledger(financial_year=year2, by=None)
+
+    def _district_returns(self, commission: Commission) -> None:
+        """The December 2012 letters, as the request workflow records them: issued on 18 December 2012 with a
+        deadline of 28 January 2013 (they went by post, so nothing is e-mailed), each returned agreeing to three
+        years and accepted, which makes the districts' pledges and posts them. The seeds name no signatories, so
+        each return is signed by the finance lead's role as the fixture names it."""
+        options = partner_services.IssueOptions(
+            deadline=DEMO_LETTER_DEADLINE,
+            issued_on=DEMO_LETTER_DATE,
+            sender_name="Helen Denton",
+            sender_position="Chair, Lancashire Community Safety Strategy Group",
+            reminder_days=(),
+        )
+        letters = partner_services.letters_issue(commission=commission, options=options, by=None, notify=False)
+        for letter in letters:
+            lead = partner_services.finance_lead(letter.partner)
+            name = lead.name if lead else "Finance lead"
+            returned = partner_services.return_submit(
+                letter=letter,
+                data=partner_services.ReturnInput(
+                    option=ProFormaReturn.Option.AGREE,
+                    years_agreed=letter.requests.count(),
+                    organisation=letter.partner_name,
+                    signed_on=DEMO_LETTER_DEADLINE,
+                    signatory_name=name,
+                    signatory_position=lead.position if lead else "Finance lead",
+                    signature=name,
+                    authority_confirmed=True,
+                ),
+                by=None,
+                via=ProFormaReturn.Via.LOGIN,
+                today=DEMO_LETTER_DEADLINE,
+            )
+            partner_services.return_accept(pro_forma_return=returned, by=None)
 
     def _import_seed_tables(self) -> None:
         """The seeds' tables as imported, stated totals and all, so the reconciliation shows their mismatches.
