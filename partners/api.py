@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -400,6 +400,9 @@ class RefusedOutput(serializers.Serializer):
 # Wrong, tampered, expired and revoked tokens all get exactly this: nothing tells them apart.
 _NOT_FOUND = {"detail": "Not found."}
 _TOO_MANY = {"detail": "Too many attempts with links that do not work. Try again later."}
+_TOKEN = OpenApiParameter(
+    "token", str, OpenApiParameter.PATH, description="The token from the secure link e-mailed to the finance lead."
+)
 
 
 class ProFormaByLink(APIView):
@@ -423,11 +426,12 @@ class ProFormaByLink(APIView):
         return letter
 
     @extend_schema(
+        parameters=[_TOKEN],
         responses={
             200: ProFormaSummaryOutput,
             404: OpenApiResponse(RefusedOutput, description="The token opens nothing."),
             429: OpenApiResponse(RefusedOutput, description="Too many tokens that open nothing."),
-        }
+        },
     )
     def get(self, request: Request, token: str) -> Response:
         """The request the token opens: what it asks for each year, and where the reply has got to."""
@@ -440,6 +444,7 @@ class ProFormaByLink(APIView):
         return Response(ProFormaSummaryOutput(letter).data)
 
     @extend_schema(
+        parameters=[_TOKEN],
         request=ProFormaSubmitInput,
         responses={
             201: ProFormaReturnOutput,
