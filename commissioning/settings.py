@@ -256,6 +256,11 @@ SPECTACULAR_SETTINGS = {
         "CarryForwardStatusEnum": "commissioning.models.CarryForward.Status",
         "FundingEventActionEnum": "commissioning.models.funding.FundingEvent.Action",
         "PoolRuleStepEnum": "commissioning.models.PoolRules.Step",
+        # The request workflow: letters, returns and their history.
+        "RequestLetterStatusEnum": "partners.models.RequestLetter.Status",
+        "RequestEventActionEnum": "partners.models.RequestEvent.Action",
+        "ProFormaReturnOptionEnum": "partners.models.ProFormaReturn.Option",
+        "ProFormaReturnViaEnum": "partners.models.ProFormaReturn.Via",
     },
 }
 

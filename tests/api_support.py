@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+
+from django.utils import timezone
 
 from allocations import services
 from allocations.models import BasisDataset, Formula, MonitoringReturn, TableImport, WorkStreamAllocation
 from commissioning.models import Commission, FinancialYear, User
-from partners.models import ContributionRequest, Partner
+from partners import services as partner_services
+from partners.models import ContributionRequest, Partner, Pledge, ProFormaReturn, RequestLetter
 from tests import factories
+from tests.request_support import agree
 
 STAFF = ("officer", "manager", "auditor")
 NOT_STAFF = ("lead_a", "lead_b", "outsider")
@@ -135,3 +140,37 @@ def another_world(officer: User) -> World:
     partner_a = factories.MembershipFactory(commission=commission).partner
     partner_b = factories.MembershipFactory(commission=commission).partner
     return build_world(commission, partner_a, partner_b, officer)
+
+
+@dataclass
+class Letters:
+    """The request workflow on top of a world: both partners' requests issued (by post, so no e-mail) as letters;
+    partner A agreed to £7,000 a year for three years and the officer accepted it (three pledges); partner B agreed
+    to £12,000 a year and waits for review; and a £12,000 pledge of B's for 2013/14 recorded without a return."""
+
+    letter_a: RequestLetter
+    letter_b: RequestLetter
+    return_a: ProFormaReturn
+    return_b: ProFormaReturn
+    pledges_a: list[Pledge]
+    pledge_b: Pledge
+
+
+def build_letters(world: World, officer: User) -> Letters:
+    """Kept apart from `build_world`: issuing turns the world's draft requests into issued ones, and accepting
+    posts to the ledger, which the tests of drafting, requests and the statement read as they are."""
+    options = partner_services.IssueOptions(
+        deadline=timezone.localdate() + timedelta(days=30), sender_name="Helen Denton"
+    )
+    issued = partner_services.letters_issue(commission=world.commission, options=options, by=officer, notify=False)
+    letter_a = next(letter for letter in issued if letter.partner_id == world.partner_a.pk)
+    letter_b = next(letter for letter in issued if letter.partner_id == world.partner_b.pk)
+    return_a = partner_services.return_submit(letter=letter_a, data=agree(letter_a), by=None, via="link")
+    pledges_a = partner_services.return_accept(pro_forma_return=return_a, by=officer)
+    return_b = partner_services.return_submit(letter=letter_b, data=agree(letter_b), by=None, via="link")
+    pledge_b = partner_services.pledge_record(
+        partner=world.partner_b, financial_year=world.year, amount=Decimal("12000.00"), note="Paid direct", by=officer
+    )
+    for letter in (letter_a, letter_b):
+        letter.refresh_from_db()
+    return Letters(letter_a, letter_b, return_a, return_b, pledges_a, pledge_b)
