@@ -85,7 +85,7 @@ def _draft_groups(commission: Commission) -> tuple[list[FinancialYear], list[Dra
     years: dict[int, FinancialYear] = {}
     for draft in drafts:
         group = groups.setdefault(draft.partner_id, DraftGroup(draft.partner, draft.partner_name))
-        group.amounts[draft.financial_year_id] = draft.amount
+        group.amounts[draft.financial_year_id] = group.amounts.get(draft.financial_year_id, ZERO) + draft.amount
         years[draft.financial_year_id] = draft.financial_year
     # The same choice as services.finance_lead (the current finance lead with an address, oldest first), for all
     # partners at once.
