@@ -167,7 +167,7 @@ def commission_formulas(commission: Commission) -> QuerySet[Formula]:
 
 
 def commission_requests(commission: Commission) -> QuerySet[ContributionRequest]:
-    return commission.contribution_requests.select_related("financial_year", "formula").order_by(
+    return commission.contribution_requests.select_related("financial_year", "formula", "letter").order_by(
         "financial_year__number", "partner_name"
     )
 

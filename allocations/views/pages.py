@@ -184,7 +184,12 @@ def request_list(request: HttpRequest, commission_pk: int) -> HttpResponse:
     for contribution_request in requests:
         years.setdefault(contribution_request.financial_year, []).append(contribution_request)
     totals = {year: sum((r.amount for r in rows), ZERO) for year, rows in years.items()}
-    context = {"commission": commission, "years": [(year, rows, totals[year]) for year, rows in years.items()]}
+    context = {
+        "commission": commission,
+        "years": [(year, rows, totals[year]) for year, rows in years.items()],
+        "drafts": any(r.status == ContributionRequest.Status.DRAFT for r in requests),
+        "may_issue": _user(request).has_perm("partners.add_requestletter"),
+    }
     return render(request, "allocations/request_list.html", context)
 
 
