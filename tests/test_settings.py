@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x7#kP2!vQ9@mL4$wR8^tY1&zN6*bH3(cJ5)dF0_gS-eA+uI=oE",
     "ALLOWED_HOSTS": "pooled-fund.example.org",
     "DATABASE_URL": "sqlite:///:memory:",
+    "SITE_URL": "https://pooled-fund.example.org",
 }
 
 
@@ -41,6 +42,12 @@ def test_check_deploy_in_production_mode_reports_nothing():
     result = _run(["manage.py", "check", "--deploy", "--fail-level", "DEBUG"], PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_warns_when_secure_links_would_go_out_over_plain_http():
+    result = _run(["manage.py", "check", "--deploy"], {**PRODUCTION_ENV, "SITE_URL": "http://pooled-fund.example.org"})
+    assert "partners.W001" in result.stdout + result.stderr
+    assert "must start with https://" in result.stdout + result.stderr
 
 
 def test_production_mode_refuses_to_start_without_a_secret_key():
