@@ -222,11 +222,14 @@ def _event(
     note: str = "",
     pro_forma_return: ProFormaReturn | None = None,
 ) -> RequestEvent:
+    if by is None and not actor:
+        # A command or the shell: say so, with the reason given to the audit trail (the demo loader gives one).
+        actor = history.current_reason() or "No one signed in (a command or the shell)"
     return RequestEvent.objects.create(
         letter=letter,
         action=action,
         by=by,
-        by_description="" if by else actor,
+        by_description="" if by else actor[:200],
         status_from=status_from,
         status_to=status_to,
         note=note,
