@@ -27,10 +27,10 @@ from partners.models import ProFormaReturn, RequestEvent, RequestLetter
 from partners.portal_forms import ProFormaForm
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def _private(response: HttpResponse, *, referrer_policy: str = "no-referrer") -> HttpResponse:
     """The token is in the URL: keep the response out of caches and the URL out of Referer headers."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = referrer_policy
     return response
 
 
@@ -138,7 +138,10 @@ def _pro_forma(
         "letter_url": letter_url,
         "by_login": via == ProFormaReturn.Via.LOGIN,
     }
-    return _private(render(request, "partners/portal/pro_forma.html", context))
+    # Not "no-referrer" on the page with the form: under that policy a browser sends `Origin: null` with the form's
+    # POST (the Fetch standard), which Django's CSRF check rightly refuses. "same-origin" still never sends the
+    # token to another site, and the page links to no other site.
+    return _private(render(request, "partners/portal/pro_forma.html", context), referrer_policy="same-origin")
 
 
 # Through the secure link --------------------------------------------------------------------------------------
