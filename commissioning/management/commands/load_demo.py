@@ -150,8 +150,9 @@ class Command(BaseCommand):
         Each district pledges the seed 000 amount for each year, through the request workflow (`_district_returns`).
         The seeds do not give every other partner's figure (the report's Appendix B is not among them), so the
         host, Lancashire County Council, pledges the balance of each year's budget not met by the districts, the
-        reserve and the carry-forward, and its pledges' note says so: 2013/14 £1,401,548; 2014/15 £1,080,449 (after £321,000 from the reserve); 2015/16
-        £537,002 (after £409,000 from the reserve and the £455,447 carry-forward, which is only provisional).
+        reserve and the carry-forward, and its pledges' note says so: 2013/14 £1,401,548; 2014/15 £1,080,449
+        (after £321,000 from the reserve); 2015/16 £537,002 (after £409,000 from the reserve and the £455,447
+        carry-forward, which is only provisional).
         Year 1's allocations and the seed's Year 1 forecasts are posted; year 2's allocations once its reserve
         drawdown is in; year 3's wait for the carry-forward to be confirmed.
         """
