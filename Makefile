@@ -14,10 +14,10 @@ help: ## List the targets
 run: deps ## Set up and serve the Lancashire demo on http://127.0.0.1:$(PORT) (SQLite under var/)
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py load_demo
-	@echo "Background worker (large imports) logs to var/worker.log"
-	@$(PY) manage.py db_worker --no-reload > var/worker.log 2>&1 & worker=$$!; \
+	@echo "Background worker (imports, request letters, e-mails) logs to var/worker.log"
+	@SITE_URL=http://127.0.0.1:$(PORT) $(PY) manage.py db_worker --no-reload > var/worker.log 2>&1 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-		$(PY) manage.py runserver 127.0.0.1:$(PORT)
+		SITE_URL=http://127.0.0.1:$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: deps browser ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL is set)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -33,6 +33,7 @@ class LetterIssueForm(GovukFormMixin, forms.Form):
         min_value=0,
         max_value=365,
         initial=14,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
         error_messages={
             "required": "Enter the grace period in days, from 0 to 365.",
             "invalid": "Enter the grace period as a whole number of days, from 0 to 365.",
@@ -46,6 +47,7 @@ class LetterIssueForm(GovukFormMixin, forms.Form):
         required=False,
         initial="14, 7, 1",
         max_length=100,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
     )
     sender_name = forms.CharField(
         label="Letter from",
