@@ -185,6 +185,14 @@ class LinkSentOutput(serializers.Serializer):
 # The request workflow: input ---------------------------------------------------------------------------------
 
 
+class DeadlineChangeInput(serializers.Serializer):
+    """A new deadline and grace period for one request waiting for its reply, and why."""
+
+    deadline = serializers.DateField()
+    grace_days = serializers.IntegerField(help_text="Days after the deadline the link still opens (0 to 365).")
+    reason = serializers.CharField(max_length=1000, allow_blank=True, help_text="Kept in the request's history.")
+
+
 class LetterIssueInput(serializers.Serializer):
     """Issue a commission's draft requests as letters: to the partners named, or to every partner with drafts."""
 
@@ -248,6 +256,7 @@ class RequestLetterViewSet(viewsets.ReadOnlyModelViewSet):
     action_permissions = {
         "issue": ("partners.add_requestletter", "partners.change_contributionrequest"),
         "send_link": ("partners.change_requestletter",),
+        "deadline": ("partners.change_requestletter",),
     }
 
     def get_queryset(self) -> QuerySet[RequestLetter]:
@@ -284,6 +293,14 @@ class RequestLetterViewSet(viewsets.ReadOnlyModelViewSet):
         services.link_resend(letter, by=request.user)  # type: ignore[arg-type]
         detail = f"A new link to {letter} will be e-mailed to {letter.recipient_email}."
         return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=DeadlineChangeInput, responses={200: RequestLetterOutput})
+    @action(detail=True, methods=["post"])
+    def deadline(self, request: Request, pk: str) -> Response:
+        """Move the deadline and grace period of a request waiting for its reply; the secure links follow."""
+        data = _valid(DeadlineChangeInput, request)
+        letter = services.letter_deadline_change(letter=self.get_object(), by=request.user, **data)  # type: ignore[arg-type]
+        return Response(self.get_serializer(self.get_queryset().get(pk=letter.pk)).data)
 
 
 def _returns(user: Any) -> QuerySet[ProFormaReturn]:

@@ -1,4 +1,4 @@
-"""Forms of the officer's letter pages: issuing requests, and querying a return."""
+"""Forms of the officer's letter pages: issuing requests, moving a deadline, and querying a return."""
 
 from __future__ import annotations
 
@@ -85,18 +85,41 @@ class LetterIssueForm(GovukFormMixin, forms.Form):
         return tuple(sorted({int(part) for part in parts}, reverse=True))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        day, month, year = (data.get(f"deadline_{part}", "").strip() for part in ("day", "month", "year"))
-        if not (day or month or year):
-            self.add_error("deadline_day", f"Enter the deadline, {DATE_EXAMPLE}.")
-        elif not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
-            self.add_error("deadline_day", f"Enter the deadline as a real date, {DATE_EXAMPLE}.")
-        else:
-            try:
-                data["deadline"] = date(int(year), int(month), int(day))
-            except ValueError:
-                self.add_error("deadline_day", f"Enter the deadline as a real date, {DATE_EXAMPLE}.")
-        return data
+        return _clean_deadline(self, super().clean())
+
+
+def _clean_deadline(form: forms.Form, data: dict[str, Any]) -> dict[str, Any]:
+    """Read the GOV.UK date input's three boxes into `deadline`, or put the error on the day box."""
+    day, month, year = (data.get(f"deadline_{part}", "").strip() for part in ("day", "month", "year"))
+    if not (day or month or year):
+        form.add_error("deadline_day", f"Enter the deadline, {DATE_EXAMPLE}.")
+    elif not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+        form.add_error("deadline_day", f"Enter the deadline as a real date, {DATE_EXAMPLE}.")
+    else:
+        try:
+            data["deadline"] = date(int(year), int(month), int(day))
+        except ValueError:
+            form.add_error("deadline_day", f"Enter the deadline as a real date, {DATE_EXAMPLE}.")
+    return data
+
+
+class DeadlineChangeForm(GovukFormMixin, forms.Form):
+    """A new deadline and grace period for one request, and why."""
+
+    deadline_day = forms.CharField(label="Day", required=False, max_length=2)
+    deadline_month = forms.CharField(label="Month", required=False, max_length=2)
+    deadline_year = forms.CharField(label="Year", required=False, max_length=4)
+    grace_days = LetterIssueForm.base_fields["grace_days"]
+    reason = forms.CharField(
+        label="Why the deadline changes",
+        help_text="For example, the partner's cabinet meets after the deadline. Kept in the request's history.",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the deadline changes; it is kept in the request's history."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        return _clean_deadline(self, super().clean())
 
 
 # Where a service's field error belongs on the form.

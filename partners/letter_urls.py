@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/", letter_views.letter_detail, name="request-letter-detail"),
     path("<int:pk>/letter.pdf", letter_views.letter_pdf, name="request-letter-pdf"),
     path("<int:pk>/send-link/", letter_views.link_resend, name="request-letter-send-link"),
+    path("<int:pk>/deadline/", letter_views.deadline_change, name="request-letter-deadline"),
     path("returns/<int:pk>/accept/", letter_views.return_accept, name="return-accept"),
     path("returns/<int:pk>/query/", letter_views.return_query, name="return-query"),
     path("returns/<int:pk>/receipt.pdf", letter_views.return_receipt, name="return-receipt"),

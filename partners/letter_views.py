@@ -22,7 +22,7 @@ from commissioning.access import get_commission_for_user, require_perm
 from commissioning.models import Commission, FinancialYear, User
 from commissioning.money import ZERO, format_pounds
 from partners import selectors, services
-from partners.letter_forms import ISSUE_FIELD_FOR, LetterIssueForm, ReturnQueryForm
+from partners.letter_forms import ISSUE_FIELD_FOR, DeadlineChangeForm, LetterIssueForm, ReturnQueryForm
 from partners.models import Contact, ContributionRequest, Partner, ProFormaReturn, RequestLetter
 
 VIEW = "partners.view_requestletter"
@@ -151,7 +151,7 @@ def letters_issue(request: HttpRequest, commission_pk: int) -> HttpResponse:
     return render(request, "partners/letters_issue.html", context)
 
 
-def _form_errors(form: LetterIssueForm | ReturnQueryForm, error: ValidationError) -> None:
+def _form_errors(form: LetterIssueForm | ReturnQueryForm | DeadlineChangeForm, error: ValidationError) -> None:
     """Put a service's ValidationError on the form, by field where it names one, word for word."""
     if hasattr(error, "error_dict"):
         for name, errors in error.message_dict.items():
@@ -202,6 +202,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_act": user.has_perm(ACT),
         "may_see_ledger": user.has_perm("commissioning.view_ledgertransaction"),
         "reviewable": letter.status == RequestLetter.Status.RETURNED and detail["latest_return"] is not None,
+        "awaiting_reply": letter.status in RequestLetter.AWAITING_REPLY,
         "may_resend": letter.status in (*RequestLetter.AWAITING_REPLY, RequestLetter.Status.RETURNED)
         and bool(letter.recipient_email),
     }
@@ -241,6 +242,46 @@ def link_resend(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"A new link is being e-mailed to {letter.recipient_email} in the background.")
     return redirect(letter)
+
+
+@login_required
+def deadline_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a request's deadline and grace period while it waits for the partner's reply."""
+    letter = _get_letter_for_user(request, pk, perm=ACT)
+    initial = {
+        "deadline_day": letter.deadline.day,
+        "deadline_month": letter.deadline.month,
+        "deadline_year": letter.deadline.year,
+        "grace_days": letter.grace_days,
+    }
+    form = DeadlineChangeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.letter_deadline_change(
+                letter=letter,
+                deadline=data["deadline"],
+                grace_days=data["grace_days"],
+                reason=data["reason"],
+                by=_user(request),
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                _form_errors(form, error)
+            else:
+                messages.error(request, " ".join(error.messages))
+                return redirect(letter)
+        else:
+            letter.refresh_from_db()
+            messages.success(
+                request,
+                f"The deadline is now {letter.deadline:%-d %B %Y}; the secure links close on "
+                f"{letter.closes_on:%-d %B %Y}.",
+            )
+            return redirect(letter)
+    return render(
+        request, "partners/deadline_change.html", {"commission": letter.commission, "letter": letter, "form": form}
+    )
 
 
 @login_required

@@ -478,6 +478,44 @@ def link_send(letter: RequestLetter, key: str, by: User | None) -> bool:
     return _letter_email(letter, key, subject, "partners/email/link.txt", Action.LINK_SENT, by=by)
 
 
+@transaction.atomic
+def letter_deadline_change(
+    *, letter: RequestLetter, deadline: date, grace_days: int, reason: str, by: User | None
+) -> RequestLetter:
+    """Move a request's deadline or grace period (a partner asked for more time), while it waits for a reply.
+
+    The secure links follow: they now close on the new deadline plus the grace period. Reminders already sent are
+    not sent again; those still ahead go by the new deadline.
+    """
+    reason = (reason or "").strip()
+    letter = RequestLetter.objects.select_for_update().get(pk=letter.pk)
+    if letter.status not in RequestLetter.AWAITING_REPLY:
+        raise ValidationError(
+            f"{letter} is {letter.get_status_display().lower()}: its deadline can only change while it waits for "
+            "the partner's reply."
+        )
+    errors: dict[str, str] = {}
+    if deadline <= letter.issued_on:
+        errors["deadline"] = f"The deadline must be after the date of the letter ({letter.issued_on:%-d %B %Y})."
+    if not 0 <= grace_days <= 365:
+        errors["grace_days"] = "The grace period must be between 0 and 365 days."
+    if not reason:
+        errors["reason"] = "Say why the deadline changes; it is kept in the request's history."
+    if not errors and (deadline, grace_days) == (letter.deadline, letter.grace_days):
+        errors["deadline"] = "That is the deadline and grace period the request has already."
+    if errors:
+        raise ValidationError(errors)
+    before = f"{letter.deadline:%-d %B %Y} (closes {letter.closes_on:%-d %B %Y})"
+    letter.deadline, letter.grace_days = deadline, grace_days
+    letter.save(update_fields=["deadline", "grace_days"])
+    after = f"{letter.deadline:%-d %B %Y} (closes {letter.closes_on:%-d %B %Y})"
+    _event(letter, Action.DEADLINE_CHANGED, by=by, note=f"From {before} to {after}: {reason}")
+    from partners import tasks
+
+    transaction.on_commit(lambda: tasks.reminders_schedule(letter))
+    return letter
+
+
 # Returns ------------------------------------------------------------------------------------------------------
 
 

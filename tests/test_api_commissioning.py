@@ -278,6 +278,7 @@ EVERY_PATH = {
     "/api/v1/letters/{id}/",
     "/api/v1/letters/issue/",
     "/api/v1/letters/{id}/send-link/",
+    "/api/v1/letters/{id}/deadline/",
     "/api/v1/returns/",
     "/api/v1/returns/{id}/",
     "/api/v1/returns/{id}/accept/",

@@ -103,6 +103,7 @@ def _letter_read_urls(letter, pro_forma_return):  # type: ignore[no-untyped-def]
 def _action_urls(letter, pro_forma_return):  # type: ignore[no-untyped-def]
     return [
         reverse("request-letter-send-link", args=[letter.pk]),
+        reverse("request-letter-deadline", args=[letter.pk]),
         reverse("return-accept", args=[pro_forma_return.pk]),
         reverse("return-query", args=[pro_forma_return.pk]),
     ]
