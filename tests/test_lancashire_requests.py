@@ -166,3 +166,76 @@ def test_eleven_returns_accepted_give_the_hand_checked_pledges_postings_chase_li
     declined = _text(services.receipt_pdf(_letter(lancashire, LANCASTER).returns.get()))
     assert "Option 2" in declined
     assert "£0" in declined
+
+
+# The same exchange through the pages, as the people do it ----------------------------------------------------
+
+
+def test_the_lancashire_exchange_through_the_pages(
+    settings, as_user, officer, client, django_capture_on_commit_callbacks
+):
+    """The officer issues on the issue page; each finance lead opens the link from their e-mail and returns the
+    pro-forma (Lancaster declines, Wyre never replies); the officer accepts each on the request's page; the
+    dashboard and chase list pages show the hand-checked figures."""
+    from django.urls import reverse
+
+    from tests.portal_support import form_data
+
+    settings.TASKS = IMMEDIATE_TASKS
+    call_command("loaddata", "lancashire", verbosity=0)
+    commission = Commission.objects.get()
+    districts = commission.memberships.filter(partner__kind=Partner.Kind.DISTRICT_COUNCIL).select_related("partner")
+    officer_client = as_user(officer)
+    with time_machine.travel(_at("2012-12-18"), tick=False):
+        formula = allocation_services.formula_create(
+            commission=commission,
+            name="District contributions",
+            method=Formula.Method.FIXED,
+            by=officer,
+            participants=[allocation_services.ParticipantInput(m.partner, m.requested_per_year) for m in districts],
+        )
+        allocation_services.requests_draft(formula=formula, by=officer)
+        with django_capture_on_commit_callbacks(execute=True):
+            page = officer_client.post(
+                reverse("letters-issue", args=[commission.pk]),
+                {
+                    "partners": [str(m.partner_id) for m in districts],
+                    "deadline_day": "28",
+                    "deadline_month": "1",
+                    "deadline_year": "2013",
+                    "grace_days": "14",
+                    "reminder_days": "7",
+                    "sender_name": "Helen Denton",
+                    "sender_position": "Chair, Lancashire Community Safety Strategy Group",
+                    "message": "",
+                },
+            )
+        assert page.status_code == 302
+    assert len(mail.outbox) == 12
+    links = {message.to[0]: message.body.split("http://127.0.0.1:8000")[1].split()[0] for message in mail.outbox}
+
+    with time_machine.travel(_at("2013-01-21"), tick=False):
+        for letter in commission.request_letters.all():
+            if letter.partner_name == WYRE:
+                continue
+            link = links[letter.recipient_email]
+            assert client.get(link).status_code == 200
+            overrides = {"option": "decline", "years_agreed": ""} if letter.partner_name == LANCASTER else {}
+            response = client.post(link, form_data(letter, **overrides))
+            assert response.status_code == 302, response.content.decode()[:2000]
+            assert "Pro-forma returned" in client.get(link).content.decode()
+        for pro_forma_return in ProFormaReturn.objects.all():
+            response = officer_client.post(reverse("return-accept", args=[pro_forma_return.pk]))
+            assert response.status_code == 302
+
+    assert Pledge.objects.count() == 30
+    assert sum(pledge.amount for pledge in Pledge.objects.all()) == Decimal("237000")
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.PLEDGE_ACCEPTED).count() == 30
+    with time_machine.travel(_at("2013-02-05"), tick=False):
+        dashboard = officer_client.get(reverse("returns-dashboard", args=[commission.pk])).content.decode()
+        chase = officer_client.get(reverse("chase-list", args=[commission.pk])).content.decode()
+    for figure in ("£303,000", "£237,000", "£66,000", "£36,000", "£30,000"):
+        assert figure in dashboard, figure
+    assert WYRE in chase
+    assert LANCASTER not in chase
+    assert "Preston City Council" not in chase
