@@ -54,14 +54,15 @@ def visible_partners(user) -> QuerySet[Partner]:  # type: ignore[no-untyped-def]
 def visible_requests(user) -> QuerySet[ContributionRequest]:  # type: ignore[no-untyped-def]
     """The contribution requests a user may see, with what a listing shows, in one query.
 
-    A partner login sees its own partner's requests and no other's, whatever permissions it holds; staff who read
-    requests see them all; anyone else sees none.
+    A partner login sees its own partner's issued requests (not drafts) and no other's, whatever permissions it
+    holds; staff who read requests see them all; anyone else sees none.
     """
     requests = ContributionRequest.objects.select_related("partner", "financial_year", "formula").order_by(
         "commission_id", "financial_year__number", "partner_name", "pk"
     )
     if getattr(user, "partner_id", None):
-        return requests.filter(partner_id=user.partner_id)
+        # A draft has been sent to no one: the partner sees a request once it is issued.
+        return requests.filter(partner_id=user.partner_id, status=ContributionRequest.Status.ISSUED)
     if user.has_perm("partners.view_contributionrequest"):
         return requests
     return requests.none()
