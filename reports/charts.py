@@ -211,27 +211,48 @@ def share_bar_chart(*, chart_id: str, title: str, intro: str, bars: Sequence[Bar
     return _markup(svg)
 
 
+@dataclass(frozen=True)
+class SecuredPosition:
+    """Funding against a target: what is secured, what is provisional, and so what is still to find or how far
+    beyond the target the two go. Negative figures count as nothing."""
+
+    secured: Decimal
+    provisional: Decimal
+    target: Decimal
+
+    @property
+    def funded(self) -> Decimal:
+        return max(self.secured, ZERO) + max(self.provisional, ZERO)
+
+    @property
+    def to_find(self) -> Decimal:
+        """Target − secured − provisional, or nothing once they reach it."""
+        return max(max(self.target, ZERO) - self.funded, ZERO)
+
+    @property
+    def beyond(self) -> Decimal:
+        """Secured + provisional − target, or nothing while they fall short of it."""
+        return max(self.funded - max(self.target, ZERO), ZERO)
+
+
 def secured_target_chart(
     *,
     chart_id: str,
     title: str,
-    secured: Decimal,
-    provisional: Decimal,
-    target: Decimal,
+    position: SecuredPosition,
     secured_label: str = "Secured",
     provisional_label: str = "Provisional",
 ) -> str:
     """One bar against the target: secured, then provisional, then what is still to find, with the target marked.
 
-    The scale is the target, or secured and provisional together where they pass it (then the bar says how far
-    beyond the target they go, and nothing is still to find). Negative figures count as nothing.
+    The scale is the target, or secured and provisional together where they pass it (then the chart says how far
+    beyond the target they go, and nothing is still to find).
     """
-    secured, provisional, target = max(secured, ZERO), max(provisional, ZERO), max(target, ZERO)
-    funded = secured + provisional
+    secured, provisional = max(position.secured, ZERO), max(position.provisional, ZERO)
+    target, funded = max(position.target, ZERO), position.funded
     if target <= 0 and funded <= 0:
         return _nothing_to_show(chart_id, title, "no target is set and nothing is secured.")
-    to_find = max(target - funded, ZERO)
-    beyond = max(funded - target, ZERO)
+    to_find, beyond = position.to_find, position.beyond
     scale = max(target, funded)
 
     legend = [(secured_label, secured, GREEN), (provisional_label, provisional, BLUE)]
@@ -350,15 +371,11 @@ def allocation_chart(
     )
 
 
-def secured_vs_target_chart(
-    *, secured: Decimal, provisional: Decimal, target: Decimal, provisional_label: str = "Provisional"
-) -> str:
+def secured_vs_target_chart(position: SecuredPosition, *, provisional_label: str = "Provisional") -> str:
     """Secured and provisional funding against the commission's target, and what is still to find."""
     return secured_target_chart(
         chart_id=SECURED_CHART_ID,
         title="Secured against the target",
-        secured=secured,
-        provisional=provisional,
-        target=target,
+        position=position,
         provisional_label=provisional_label,
     )

@@ -53,18 +53,20 @@ def allocation_chart(year: YearStatement, chart_id: str = charts.ALLOCATION_CHAR
 
 
 @register.simple_tag
-def fund_secured_chart(fund: FundStatement) -> SafeString:
+def fund_position(fund: FundStatement) -> charts.SecuredPosition:
     """All years' secured and provisional funding (the statement's) against the commission's target."""
-    secured = sum((year.position.secured for year in fund.years), ZERO)
-    provisional = sum((year.position.provisional for year in fund.years), ZERO)
-    return mark_safe(
-        charts.secured_vs_target_chart(secured=secured, provisional=provisional, target=fund.commission.target)
+    return charts.SecuredPosition(
+        secured=sum((year.position.secured for year in fund.years), ZERO),
+        provisional=sum((year.position.provisional for year in fund.years), ZERO),
+        target=fund.commission.target,
     )
 
 
-def waiting_for_review(dashboard: ReturnsDashboard) -> Decimal:
-    """What returns waiting for review agree to pay: provisional until an officer accepts them."""
-    return sum(
+@register.simple_tag
+def returns_position(dashboard: ReturnsDashboard) -> charts.SecuredPosition:
+    """The returns dashboard's secured total, and as provisional what the returns waiting for review agree to pay
+    (provisional until an officer accepts them), against the commission's target."""
+    waiting = sum(
         (
             row.offered
             for row in dashboard.rows
@@ -72,16 +74,9 @@ def waiting_for_review(dashboard: ReturnsDashboard) -> Decimal:
         ),
         ZERO,
     )
+    return charts.SecuredPosition(secured=dashboard.secured, provisional=waiting, target=dashboard.target)
 
 
 @register.simple_tag
-def returns_secured_chart(dashboard: ReturnsDashboard) -> SafeString:
-    """The returns dashboard's secured total and what returns waiting for review agree, against the target."""
-    return mark_safe(
-        charts.secured_vs_target_chart(
-            secured=dashboard.secured,
-            provisional=waiting_for_review(dashboard),
-            target=dashboard.target,
-            provisional_label="Agreed, waiting for review",
-        )
-    )
+def secured_chart(position: charts.SecuredPosition, provisional_label: str = "Provisional") -> SafeString:
+    return mark_safe(charts.secured_vs_target_chart(position, provisional_label=provisional_label))
