@@ -108,7 +108,9 @@ def _svg(chart_id: str, title: str, desc: str, height: int) -> ET.Element:
             "role": "img",
             "viewBox": f"0 0 {WIDTH} {height}",
             "width": "100%",
-            "aria-labelledby": f"{chart_id}-title {chart_id}-desc",
+            # Named by its title, described by its figures in words (a screen reader reads both).
+            "aria-labelledby": f"{chart_id}-title",
+            "aria-describedby": f"{chart_id}-desc",
             "id": chart_id,
         },
     )

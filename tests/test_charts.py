@@ -50,7 +50,8 @@ def _assert_accessible(root: ET.Element) -> None:
     title, desc = root.find("svg:title", NS), root.find("svg:desc", NS)
     assert title is not None
     assert desc is not None
-    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert root.get("aria-labelledby") == title.get("id")
+    assert root.get("aria-describedby") == desc.get("id")
     assert root.get("viewBox", "").startswith(f"0 0 {WIDTH} ")
     assert root.get("height") is None  # the height follows from the viewBox, so the chart scales
 
