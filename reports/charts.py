@@ -108,6 +108,8 @@ def _svg(chart_id: str, title: str, desc: str, height: int) -> ET.Element:
             "role": "img",
             "viewBox": f"0 0 {WIDTH} {height}",
             "width": "100%",
+            # The service's font (GOV.UK Frontend built with Arial); a page's or PDF's CSS may override it.
+            "font-family": "arial, sans-serif",
             # Named by its title, described by its figures in words (a screen reader reads both).
             "aria-labelledby": f"{chart_id}-title",
             "aria-describedby": f"{chart_id}-desc",
