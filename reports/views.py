@@ -25,10 +25,14 @@ def commission_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     commission = get_object_or_404(Commission.objects.select_related("host"), pk=pk)
     overview = commission_selectors.commission_overview(commission)
-    pdf = render_pdf(
-        "reports/commission_summary.html",
-        {"overview": overview, "commission": commission, "generated_at": timezone.now(), "generated_by": request.user},
-    )
+    context = {
+        "overview": overview,
+        "commission": commission,
+        "fund": selectors.commission_fund_statement(commission),
+        "generated_at": timezone.now(),
+        "generated_by": request.user,
+    }
+    pdf = render_pdf("reports/commission_summary.html", context)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="commission-{commission.pk}-summary.pdf"'
     return response

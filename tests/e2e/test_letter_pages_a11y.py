@@ -65,6 +65,9 @@ def test_officer_issues_reviews_and_accepts(page: Page, live_server, commission,
     letter = RequestLetter.objects.get(partner=partner_a)
     services.return_submit(letter=letter, data=agree(letter, comment="<b>Agreed</b>"), by=None, via="link")
     page.reload()
+    chart = page.get_by_role("img", name="Secured against the target")
+    expect(chart).to_contain_text("Agreed, waiting for review £21,000")
+    assert axe_violations(page) == []
     page.get_by_role("link", name=letter.partner_name).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Request to {letter.partner_name}")
     expect(main).to_contain_text("<b>Agreed</b>")

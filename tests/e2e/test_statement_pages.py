@@ -3,6 +3,7 @@ Lancashire demo with a few postings: every page passes axe-core's WCAG 2.2 AA ch
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from commissioning import ledger, roles, statement
 from commissioning.models import Commission, User
 from commissioning.money import format_pounds
 from partners.models import Partner
+from reports.selectors import commission_fund_statement
 from tests import factories
 from tests.e2e.conftest import axe_violations, sign_in
 
@@ -62,6 +64,16 @@ def test_officer_reads_the_statement_and_transactions_and_freezes_the_plan(page:
     main = page.locator("main")
     for text in ("Income by source, 2013/14", "Preston City Council", "Total outstanding"):
         expect(main).to_contain_text(text)
+    # The charts are images named by their titles, described by their figures, drawn before their tables.
+    first = commission_fund_statement(demo_ledger).years[0]
+    funding = page.get_by_role("img", name="Funding by source per year")
+    expect(funding).to_be_visible()
+    pledged = re.escape(f"2013/14: Partners' pledges {format_pounds(first.pledged)},")
+    expect(funding).to_have_accessible_description(re.compile(f"^{pledged}"))
+    allocation = page.get_by_role("img", name="Allocation by work-stream, 2013/14")
+    expect(allocation).to_be_visible()
+    allocated = re.escape(f"Allocated to work-streams in 2013/14: {format_pounds(first.allocated)} in all.")
+    expect(allocation).to_have_accessible_description(re.compile(f"^{allocated}"))
     assert axe_violations(page) == []
 
     page.get_by_role("navigation", name="Commission pages").get_by_role("link", name="Transactions").click()

@@ -1,0 +1,82 @@
+"""`{% load report_charts %}`: the charts of `reports.charts`, fed from the figures a page or PDF already has.
+
+Each tag turns objects the view has loaded (the fund statement, a year of it, the returns dashboard) into the
+plain labels and amounts the charts take, so a chart costs no query. The markup is safe to insert: the chart
+module escapes every label as it builds it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from commissioning.money import ZERO
+from commissioning.statement import FundStatement, YearStatement
+from partners.models import RequestLetter
+from partners.selectors import ReturnsDashboard
+from reports import charts
+
+register = template.Library()
+
+PLEDGES = "Partners' pledges"
+DRAWDOWNS = "Reserve drawdowns"
+CARRIED_IN = "Carried forward from earlier years"
+
+
+def funding_sources(fund: FundStatement) -> list[tuple[str, list[tuple[str, Decimal]]]]:
+    """Each year's secured funding by the statement's sources: partners' pledges always, reserve drawdowns and
+    carry-forwards in when any year has them (so every year shows the same sources)."""
+    with_drawdowns = any(year.drawn for year in fund.years)
+    with_carried_in = any(year.carried_in_total for year in fund.years)
+    years = []
+    for year in fund.years:
+        sources = [(PLEDGES, year.pledged)]
+        if with_drawdowns:
+            sources.append((DRAWDOWNS, year.drawn))
+        if with_carried_in:
+            sources.append((CARRIED_IN, year.carried_in_total))
+        years.append((year.year.label, sources))
+    return years
+
+
+@register.simple_tag
+def funding_by_source_chart(fund: FundStatement) -> SafeString:
+    return mark_safe(charts.funding_by_source_chart(funding_sources(fund)))  # escaped as built
+
+
+@register.simple_tag
+def allocation_chart(year: YearStatement, chart_id: str = charts.ALLOCATION_CHART_ID) -> SafeString:
+    streams = [(line.work_stream.name, line.allocated) for line in year.streams]
+    return mark_safe(charts.allocation_chart(year.year.label, streams, chart_id=chart_id))
+
+
+@register.simple_tag
+def fund_position(fund: FundStatement) -> charts.SecuredPosition:
+    """All years' secured and provisional funding (the statement's) against the commission's target."""
+    return charts.SecuredPosition(
+        secured=sum((year.position.secured for year in fund.years), ZERO),
+        provisional=sum((year.position.provisional for year in fund.years), ZERO),
+        target=fund.commission.target,
+    )
+
+
+@register.simple_tag
+def returns_position(dashboard: ReturnsDashboard) -> charts.SecuredPosition:
+    """The returns dashboard's secured total, and as provisional what the returns waiting for review agree to pay
+    (provisional until an officer accepts them), against the commission's target."""
+    waiting = sum(
+        (
+            row.offered
+            for row in dashboard.rows
+            if row.letter.status == RequestLetter.Status.RETURNED and row.offered is not None and not row.declined
+        ),
+        ZERO,
+    )
+    return charts.SecuredPosition(secured=dashboard.secured, provisional=waiting, target=dashboard.target)
+
+
+@register.simple_tag
+def secured_chart(position: charts.SecuredPosition, provisional_label: str = "Provisional") -> SafeString:
+    return mark_safe(charts.secured_vs_target_chart(position, provisional_label=provisional_label))
