@@ -7,11 +7,12 @@ locked and a `DecisionEvent` written alongside.
 | `decision_create` | (new) | `reports.add_decision` (officer) |
 | `decision_update`, `recommendation_add`, `recommendation_update` | draft | `reports.change_decision` (officer) |
 | `decision_submit` | draft | `reports.change_decision` |
-| `decision_sign_off` (one role) | submitted | `commissioning.sign_off_decision` (manager); the report author's role may also be signed by the officer who submitted |
+| `decision_sign_off` (one role) | submitted | `commissioning.sign_off_decision` (manager); see below |
 | `decision_decide` | signed off | `commissioning.sign_off_decision` |
-| `decision_return_to_draft` (reason) | submitted, signed off | `reports.change_decision` or `commissioning.sign_off_decision` |
+| `decision_return_to_draft` (reason) | submitted, signed off | `change_decision` or `sign_off_decision` |
 
-When the last required role signs, the decision moves to signed off. Returning to draft clears the sign-offs (each
+The report author's role may also be signed by the officer who submitted the decision. When the last required
+role signs, the decision moves to signed off. Returning to draft clears the sign-offs (each
 kept in the audit trail) and records the reason. A decided decision changes no more.
 
 `by=None` is the system itself (the demo loader), which needs no permission; a person without the permission is
@@ -166,6 +167,15 @@ def _cleaned(data: DecisionInput) -> dict[str, object]:
         name: (value.strip() if isinstance(value, str) else value)
         for name, value in ((name, getattr(data, name)) for name in INPUT_FIELDS)
     }
+    errors = _input_errors(values)
+    if not values["is_key"]:
+        values["key_reason"] = ""
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _input_errors(values: dict[str, object]) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not values["title"]:
         errors["title"] = "Enter the title of the decision."
@@ -177,8 +187,6 @@ def _cleaned(data: DecisionInput) -> dict[str, object]:
             errors[name] = f"This must be {limit} characters or fewer; it is {len(text)}."
     if values["is_key"] and not values["key_reason"]:
         errors["key_reason"] = "Say why this is a key decision."
-    if not values["is_key"]:
-        values["key_reason"] = ""
     if values["contact_email"]:
         try:
             validate_email(values["contact_email"])
@@ -187,9 +195,7 @@ def _cleaned(data: DecisionInput) -> dict[str, object]:
     notice, due = values["notice_published_on"], values["due_on"]
     if isinstance(notice, dt.date) and isinstance(due, dt.date) and notice > due:
         errors["notice_published_on"] = "The notice of the proposed decision is published on or before its due date."
-    if errors:
-        raise ValidationError(errors)
-    return values
+    return errors
 
 
 @transaction.atomic
@@ -385,6 +391,59 @@ class RecommendationResult:
     amendment: str = ""
 
 
+def _decision_errors(
+    decision: Decision, outcome: str, amendments: str, decided_on: dt.date, effective_from: dt.date | None
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if outcome not in Outcome.values:
+        errors["outcome"] = "Choose the outcome: approved, rejected, or approved with amendments."
+    if outcome == Outcome.APPROVED_WITH_AMENDMENTS and not amendments:
+        errors["amendments"] = "Describe the amendments the decision was approved with."
+    if decision.notice_published_on and decided_on < decision.notice_published_on:
+        errors["decided_on"] = (
+            f"The decision cannot be made before its notice was first published ({_day(decision.notice_published_on)})."
+        )
+    if decision.subject_to_call_in:
+        if effective_from is None:
+            errors["effective_from"] = "A decision subject to call-in needs the date it takes effect."
+        elif effective_from <= decided_on:
+            errors["effective_from"] = (
+                "A decision subject to call-in takes effect after the date it is made "
+                f"({_day(decided_on)}); give a later date."
+            )
+    elif effective_from is not None and effective_from < decided_on:
+        errors["effective_from"] = f"A decision cannot take effect before it is made ({_day(decided_on)})."
+    return errors
+
+
+def _result_errors(
+    recommendations: list[DecisionRecommendation], results: Mapping[int, RecommendationResult], outcome: str
+) -> dict[str, str]:
+    """Every recommendation has a result (an amended one its new wording), and they agree with the outcome."""
+    errors: dict[str, str] = {}
+    for recommendation in recommendations:
+        given = results.get(recommendation.number)
+        key = f"recommendation_{recommendation.number}"
+        if given is None or given.result not in Result.values:
+            errors[key] = f"Give the result of recommendation ({recommendation.numeral})."
+        elif given.result == Result.AMENDED and not given.amendment.strip():
+            errors[key] = f"Give recommendation ({recommendation.numeral}) as amended."
+    unknown = set(results) - {r.number for r in recommendations}
+    if unknown:
+        errors["results"] = "There is no recommendation " + ", ".join(str(n) for n in sorted(unknown)) + "."
+    if errors:
+        return errors
+    chosen = {results[r.number].result for r in recommendations}
+    if outcome == Outcome.APPROVED and chosen != {Result.APPROVED}:
+        errors["outcome"] = (
+            "An approved decision approves every recommendation as written; choose approved with amendments if any "
+            "was amended or not approved."
+        )
+    elif outcome == Outcome.REJECTED and chosen != {Result.NOT_APPROVED}:
+        errors["outcome"] = "A rejected decision approves none of its recommendations."
+    return errors
+
+
 @transaction.atomic
 def decision_decide(
     *,
@@ -403,46 +462,10 @@ def decision_decide(
     _require(by, SIGN_OFF, "decide a decision")
     decision = _locked(decision)
     _guard(decision, (Status.SIGNED_OFF,), "decided")
-    errors: dict[str, str] = {}
-    if outcome not in Outcome.values:
-        errors["outcome"] = "Choose the outcome: approved, rejected, or approved with amendments."
-    amendments = amendments.strip()
-    if outcome == Outcome.APPROVED_WITH_AMENDMENTS and not amendments:
-        errors["amendments"] = "Describe the amendments the decision was approved with."
-    if outcome != Outcome.APPROVED_WITH_AMENDMENTS:
-        amendments = ""
-    if decision.notice_published_on and decided_on < decision.notice_published_on:
-        errors["decided_on"] = (
-            f"The decision cannot be made before its notice was first published ({_day(decision.notice_published_on)})."
-        )
-    if decision.subject_to_call_in:
-        if effective_from is None:
-            errors["effective_from"] = "A decision subject to call-in needs the date it takes effect."
-        elif effective_from <= decided_on:
-            errors["effective_from"] = (
-                "A decision subject to call-in takes effect after the date it is made "
-                f"({_day(decided_on)}); give a later date."
-            )
-    elif effective_from is not None and effective_from < decided_on:
-        errors["effective_from"] = f"A decision cannot take effect before it is made ({_day(decided_on)})."
+    amendments = amendments.strip() if outcome == Outcome.APPROVED_WITH_AMENDMENTS else ""
+    errors = _decision_errors(decision, outcome, amendments, decided_on, effective_from)
     recommendations = list(decision.recommendations.select_for_update().order_by("number"))  # type: ignore[attr-defined]
-    for recommendation in recommendations:
-        given = results.get(recommendation.number)
-        key = f"recommendation_{recommendation.number}"
-        if given is None or given.result not in Result.values:
-            errors[key] = f"Give the result of recommendation ({recommendation.numeral})."
-        elif given.result == Result.AMENDED and not given.amendment.strip():
-            errors[key] = f"Give recommendation ({recommendation.numeral}) as amended."
-    unknown = set(results) - {r.number for r in recommendations}
-    if unknown:
-        errors["results"] = "There is no recommendation " + ", ".join(str(n) for n in sorted(unknown)) + "."
-    if not errors:
-        chosen = {results[r.number].result for r in recommendations}
-        if outcome == Outcome.APPROVED and chosen != {Result.APPROVED}:
-            errors["outcome"] = "An approved decision approves every recommendation as written; choose approved "
-            errors["outcome"] += "with amendments if any was amended or not approved."
-        elif outcome == Outcome.REJECTED and chosen != {Result.NOT_APPROVED}:
-            errors["outcome"] = "A rejected decision approves none of its recommendations."
+    errors.update(_result_errors(recommendations, results, outcome) if not errors.get("outcome") else {})
     if errors:
         raise ValidationError(errors)
     for recommendation in recommendations:
