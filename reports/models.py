@@ -45,8 +45,7 @@ def validate_reference_pattern(pattern: str) -> None:
     """A pattern names `{number}` (with an optional format such as `:03d`) and may name `{yy}` or `{yyyy}`."""
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
-        format_reference(pattern, number=1, year=2018)
-    except (ValueError, KeyError, IndexError) as error:
+    except ValueError as error:
         raise ValidationError(f"The reference pattern {pattern!r} cannot be used: {error}.") from None
     if "number" not in names:
         raise ValidationError("The reference pattern must include {number}, for example PCC{number:03d}/{yy}.")
@@ -57,6 +56,10 @@ def validate_reference_pattern(pattern: str) -> None:
             + ", ".join("{" + name + "}" for name in sorted(unknown))
             + "."
         )
+    try:
+        format_reference(pattern, number=1, year=2018)
+    except (ValueError, KeyError, IndexError) as error:
+        raise ValidationError(f"The reference pattern {pattern!r} cannot be used: {error}.") from None
 
 
 def validate_sign_off_roles(roles: Any) -> None:
