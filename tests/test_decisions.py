@@ -240,7 +240,8 @@ def test_return_to_draft_clears_sign_offs_and_is_recorded(commission, officer, m
     assert not decision.sign_offs.exists()
     event = decision.events.last()
     assert (event.action, event.from_status, event.to_status, event.by) == ("returned", "submitted", "draft", manager)
-    assert "Figures to update" in event.note and "Report author (Mel Ormesher)" in event.note
+    assert "Figures to update" in event.note
+    assert "Report author (Mel Ormesher)" in event.note
     # Now it can be changed, and resubmitted.
     ds.decision_update(decision=decision, data=ds.DecisionInput(title="Updated", decision_maker="X"), by=officer)
     ds.decision_submit(decision=decision, by=officer)
