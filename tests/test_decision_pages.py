@@ -83,10 +83,7 @@ def test_auditor_reads_but_changes_nothing(as_persona, template):
 
 def test_a_decision_of_another_commission_is_not_found(as_persona, template):
     decision = draft(template)
-    other = (
-        Commission.objects.exclude(pk=decision.commission_id).first()
-        or decided(cabinet_template(__import__("tests.factories", fromlist=["x"]).CommissionFactory())).commission
-    )
+    other = factories.CommissionFactory()
     url = reverse("decision-detail", args=[other.pk, decision.pk])
     assert as_persona("officer").get(url).status_code == 404
 
