@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from allocations import year_end_services
 from commissioning import funding_services
@@ -36,12 +37,14 @@ class DemoFundingHistory:
 
 
 def demo_funding_history(
-    commission: Commission, by: User | None = None, *, approver: User | None = None
+    commission: Commission, by: User | None = None, *, approver: User | None = None, decision: Any = None
 ) -> DemoFundingHistory:
     """Post the seeds' reserve and carry-forward history into `commission` (see the module's docstring).
 
     `by` is the officer who records it (proposes and posts) and `approver` the finance approver who records the
-    decision's approvals; None for either is the loader itself, which needs no permission. Each step is its own
+    decision's approvals; None for either is the loader itself, which needs no permission. `decision` is the
+    decision record (`reports.Decision`, decided and approved) that approves the drawdowns and the carry-forward;
+    without one they are approved on the decision's reference as text (`DECISION`). Each step is its own
     service call, each one database transaction; run it inside one (as the loader does) to have all or nothing.
     """
     years = {year.label: year for year in commission.years.all()}
@@ -59,7 +62,9 @@ def demo_funding_history(
             reason=f"Meet the gap in funding of {label}, year {year.number} of the joint commission.",
             by=by,
         )
-        funding_services.reserve_drawdown_approve(drawdown=drawdown, decision_reference=DECISION, by=approver)
+        funding_services.reserve_drawdown_approve(
+            drawdown=drawdown, decision_reference=DECISION, decision=decision, by=approver
+        )
         drawdowns.append(funding_services.reserve_drawdown_post(drawdown=drawdown, by=by, date=year.starts_on))
     from_label, to_label, amount = CARRY_FORWARD
     carry = year_end_services.carry_forward_propose_from_year_end(
@@ -73,6 +78,6 @@ def demo_funding_history(
         by=by,
     )
     carry = funding_services.carry_forward_outline_approve(
-        carry_forward=carry, decision_reference=DECISION, by=approver
+        carry_forward=carry, decision_reference=DECISION, decision=decision, by=approver
     )
     return DemoFundingHistory(opening=opening, drawdowns=drawdowns, carry_forward=carry)

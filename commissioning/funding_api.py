@@ -164,8 +164,24 @@ class DrawdownProposeInput(serializers.Serializer):
 
 
 class DecisionInput(serializers.Serializer):
-    decision_reference = serializers.CharField(max_length=200)
+    """The decision that approves: a decision record's id (decided and approved, of the same commission), or the
+    reference of a decision made elsewhere."""
+
+    decision = serializers.PrimaryKeyRelatedField(
+        queryset=ReserveDrawdown.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A decision record's id (`/api/v1/decisions/`); its reference is recorded.",
+    )
+    decision_reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The core reaches reports.Decision through its string foreign key, importing no other app.
+        model: Any = ReserveDrawdown._meta.get_field("decision").related_model
+        self.fields["decision"].queryset = model.objects.all()
 
 
 class ReasonInput(serializers.Serializer):

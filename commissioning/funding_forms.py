@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from commissioning.forms import GovukFormMixin
-from commissioning.models import Commission, PoolRules
+from commissioning.models import Commission, PoolRules, ReserveDrawdown
 from commissioning.money import MoneyFormField
 
 
@@ -48,11 +49,43 @@ class DrawdownProposeForm(GovukFormMixin, forms.Form):
         self.fields["financial_year"].label_from_instance = lambda year: f"{year.label} (year {year.number})"
 
 
-class DecisionForm(GovukFormMixin, forms.Form):
-    """Approval on a decision: its reference, and a note if there is one."""
+def approving_decisions(commission: Commission) -> QuerySet[Any]:
+    """The commission's decision records that may approve funding (decided and approved). The core reaches the
+    `reports.Decision` model through its string foreign key, so it imports no other app."""
+    model: Any = ReserveDrawdown._meta.get_field("decision").related_model
+    return model.objects.approving_funding().filter(commission=commission).order_by("-decided_on", "-pk")
 
+
+class DecisionForm(GovukFormMixin, forms.Form):
+    """Approval on a decision: a decided and approved decision record of the commission when there is one, or the
+    reference of a decision made elsewhere; and a note if there is one."""
+
+    decision = forms.ModelChoiceField(
+        label="Decision record",
+        queryset=None,
+        required=False,
+        empty_label="None of these: give the decision's reference below",
+        help_text="A decided and approved decision of this commission. Its reference is recorded with the approval.",
+    )
     decision_reference = decision_field()
     note = reason_field("Note (optional)", required=False)
+
+    def __init__(self, *args: Any, commission: Commission, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        decisions = approving_decisions(commission)
+        if decisions.exists():
+            self.fields["decision"].queryset = decisions
+            reference = self.fields["decision_reference"]
+            reference.required = False
+            reference.label = "Decision reference (if no decision record is chosen)"
+        else:
+            del self.fields["decision"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "decision" in self.fields and not cleaned.get("decision") and not cleaned.get("decision_reference"):
+            self.add_error("decision", "Choose the decision record, or give the reference of the decision.")
+        return cleaned
 
 
 class ReasonForm(GovukFormMixin, forms.Form):

@@ -7,14 +7,18 @@ history row, all in one transaction with the row locked. Posting to the ledger g
 | transition | from | needs (`by` must hold) |
 | --- | --- | --- |
 | `reserve_drawdown_propose` | (new) | `add_reservedrawdown` (officer) |
-| `reserve_drawdown_approve` (decision reference) | proposed | `approve_funding` (manager) |
+| `reserve_drawdown_approve` (decision, or its reference) | proposed | `approve_funding` (manager) |
 | `reserve_drawdown_post` (to the ledger) | approved | `change_reservedrawdown` (officer) |
 | `reserve_drawdown_reject` (reason) | proposed, approved | `approve_funding` |
 | `carry_forward_propose` | (new) | `add_carryforward` (officer) |
-| `carry_forward_outline_approve` (decision reference) | proposed | `approve_funding` |
+| `carry_forward_outline_approve` (decision, or its reference) | proposed | `approve_funding` |
 | `carry_forward_confirm` (posts to the ledger) | outline approved | `approve_funding` (the County Treasurer) |
 | `carry_forward_reject` (reason) | proposed, outline approved | `approve_funding` |
 | `carry_forward_lapse` (reason) | proposed, outline approved | `change_carryforward` (officer) |
+
+An approval names its decision by reference (text), or links the decision record itself (`reports.Decision`, by
+the string foreign key `decision`): then the decision must be of the same commission, decided and approved, and its
+reference is copied into `decision_reference`.
 
 `by=None` is the system itself (a data load or migration), which acts without a person's permissions; any person
 must hold the permission, and is refused with `PermissionDenied` otherwise.
@@ -26,7 +30,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -91,6 +95,24 @@ def _guard(obj: ReserveDrawdown | CarryForward, allowed: Sequence[str], doing: s
             f"This {obj._meta.verbose_name} is {obj.get_status_display().lower()}; only {article} {labels} one can be "
             f"{doing}."
         )
+
+
+def approving_reference(decision: Any, commission_id: int, decision_reference: str) -> str:
+    """The reference an approval records: a linked decision's own (refused unless it is of the same commission,
+    decided and approved), else the reference typed. `decision` is a `reports.Decision`, read through its
+    `approves_funding`, so the core need not know a decision's states."""
+    if decision is None:
+        return _text(decision_reference, "decision_reference", "Give the reference of the decision that approves it.")
+    if decision.commission_id != commission_id:
+        raise ValidationError({"decision": f"{decision.reference} is a decision of another commission."})
+    if not decision.approves_funding:
+        raise ValidationError(
+            {
+                "decision": f"{decision.reference} is not a decided and approved decision "
+                f"({decision.get_status_display().lower()}); only one that is can approve funding."
+            }
+        )
+    return str(decision.reference)
 
 
 # Reserves ---------------------------------------------------------------------------------------------------
@@ -166,20 +188,27 @@ def reserve_drawdown_propose(
 
 @transaction.atomic
 def reserve_drawdown_approve(
-    *, drawdown: ReserveDrawdown, decision_reference: str, by: User | None, note: str = ""
+    *,
+    drawdown: ReserveDrawdown,
+    by: User | None,
+    decision_reference: str = "",
+    decision: Any = None,
+    note: str = "",
 ) -> ReserveDrawdown:
-    """Approve a proposed drawdown on a decision (its reference is required). Needs `approve_funding`."""
+    """Approve a proposed drawdown on a decision: a decided and approved decision record of the commission, or
+    the reference of one. Needs `approve_funding`."""
     _require(by, APPROVE_FUNDING, "approve a reserve drawdown")
     _locked(Reserve, drawdown.reserve_id)  # approvals of one reserve one at a time, so commitments add up
     drawdown = _locked(ReserveDrawdown, drawdown.pk)
     _guard(drawdown, [Drawdown.PROPOSED], "approved")
-    reference = _text(decision_reference, "decision_reference", "Give the reference of the decision that approves it.")
+    reference = approving_reference(decision, drawdown.reserve.commission_id, decision_reference)
     _check_reserve_covers(drawdown.reserve, drawdown.amount)
     was = drawdown.status
     drawdown.status = Drawdown.APPROVED
     drawdown.decision_reference = reference
+    drawdown.decision = decision
     drawdown.approved_at, drawdown.approved_by = timezone.now(), by
-    drawdown.save(update_fields=["status", "decision_reference", "approved_at", "approved_by"])
+    drawdown.save(update_fields=["status", "decision_reference", "decision", "approved_at", "approved_by"])
     _drawdown_event(drawdown, action="approved", was=was, by=by, reason=note.strip(), reference=reference)
     return drawdown
 
@@ -347,19 +376,26 @@ def carry_forward_propose(
 
 @transaction.atomic
 def carry_forward_outline_approve(
-    *, carry_forward: CarryForward, decision_reference: str, by: User | None, note: str = ""
+    *,
+    carry_forward: CarryForward,
+    by: User | None,
+    decision_reference: str = "",
+    decision: Any = None,
+    note: str = "",
 ) -> CarryForward:
-    """Give a proposed carry-forward outline approval on a decision. From now until it is confirmed, rejected or
+    """Give a proposed carry-forward outline approval on a decision: a decided and approved decision record of
+    the commission, or the reference of one. From now until it is confirmed, rejected or
     lapses, it counts as provisional funding of its later year. Needs `approve_funding`."""
     _require(by, APPROVE_FUNDING, "give a carry-forward outline approval")
     carry = _locked(CarryForward, carry_forward.pk)
     _guard(carry, [Carry.PROPOSED], "outline approved")
-    reference = _text(decision_reference, "decision_reference", "Give the reference of the decision that approves it.")
+    reference = approving_reference(decision, carry.commission_id, decision_reference)
     was = carry.status
     carry.status = Carry.OUTLINE_APPROVED
     carry.decision_reference = reference
+    carry.decision = decision
     carry.outline_approved_at, carry.outline_approved_by = timezone.now(), by
-    carry.save(update_fields=["status", "decision_reference", "outline_approved_at", "outline_approved_by"])
+    carry.save(update_fields=["status", "decision_reference", "decision", "outline_approved_at", "outline_approved_by"])
     _carry_event(carry, action="outline_approved", was=was, by=by, reason=note.strip(), reference=reference)
     return carry
 

@@ -130,7 +130,7 @@ def drawdown_approve(request: HttpRequest, commission_pk: int, pk: int, drawdown
     commission = _commission(request, commission_pk, "commissioning.approve_funding")
     reserve = _reserve(commission, pk)
     drawdown = _drawdown(reserve, drawdown_pk)
-    form = DecisionForm(request.POST if request.method == "POST" else None)
+    form = DecisionForm(request.POST if request.method == "POST" else None, commission=commission)
     if request.method == "POST" and form.is_valid():
         try:
             funding_services.reserve_drawdown_approve(drawdown=drawdown, by=_user(request), **form.cleaned_data)

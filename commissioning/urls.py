@@ -17,6 +17,8 @@ urlpatterns = [
     # The ledger's pages (transactions), and the fund statement and plan versions, which read all the apps.
     path("commissions/<int:commission_pk>/", include("commissioning.ledger_urls")),
     path("commissions/<int:commission_pk>/", include("reports.commission_urls")),
+    # Decision records and their sign-off (reports/decision_urls.py).
+    path("commissions/<int:commission_pk>/decisions/", include("reports.decision_urls")),
     # Reserves, drawdowns and pool rules.
     path("commissions/<int:commission_pk>/", include("commissioning.funding_urls")),
     # Issuing requests, the returns dashboard and chase list, and each request letter (partners/letter_urls.py).

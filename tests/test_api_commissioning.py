@@ -314,6 +314,13 @@ EVERY_PATH = {
     "/api/v1/commissions/{id}/plan-versions/",
     "/api/v1/commissions/{id}/plan-versions/{number}/",
     "/api/v1/commissions/{id}/plan-versions/movements/",
+    # Decision records and their sign-off (reports/decision_api.py)
+    "/api/v1/decisions/",
+    "/api/v1/decisions/{id}/",
+    "/api/v1/decisions/{id}/submit/",
+    "/api/v1/decisions/{id}/sign-off/",
+    "/api/v1/decisions/{id}/decide/",
+    "/api/v1/decisions/{id}/return-to-draft/",
     # Reserves (drawdowns nested), carry-forwards, a commission's pool and year-end.
     "/api/v1/reserves/",
     "/api/v1/reserves/{id}/",

@@ -146,7 +146,8 @@ def _decide(action: str) -> Callable[..., HttpResponse]:
     def view(request: HttpRequest, commission_pk: int, pk: int) -> HttpResponse:
         commission = _commission(request, commission_pk, spec["perm"])
         carry = _carry_forward(commission, pk)
-        form = spec["form"](request.POST if request.method == "POST" else None)
+        form_kwargs = {"commission": commission} if spec["form"] is DecisionForm else {}
+        form = spec["form"](request.POST if request.method == "POST" else None, **form_kwargs)
         if request.method == "POST" and form.is_valid():
             try:
                 spec["service"](carry_forward=carry, by=_user(request), **form.cleaned_data)

@@ -43,6 +43,14 @@ class ReserveDrawdown(models.Model):
     decision_reference = models.CharField(
         max_length=200, blank=True, help_text="The decision that approved it, e.g. 'Cabinet Member decision, 12 …'."
     )
+    decision = models.ForeignKey(
+        "reports.Decision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reserve_drawdowns",
+        help_text="The decision record that approved it; its reference fills decision_reference.",
+    )
     proposed_at = models.DateTimeField()
     proposed_by = _stamp_user()
     approved_at = models.DateTimeField(null=True, blank=True)
@@ -114,6 +122,14 @@ class CarryForward(models.Model):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
     decision_reference = models.CharField(max_length=200, blank=True, help_text="The decision giving outline approval.")
+    decision = models.ForeignKey(
+        "reports.Decision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carry_forwards",
+        help_text="The decision record giving outline approval; its reference fills decision_reference.",
+    )
     confirmation_reference = models.CharField(
         max_length=200, blank=True, help_text="The finance approver's confirmation, if it has a reference."
     )

@@ -34,6 +34,14 @@ class FundingPlanVersion(models.Model):
     decision_reference = models.CharField(
         max_length=100, blank=True, help_text="The decision the plan was frozen for, e.g. PCC036/18."
     )
+    decision = models.ForeignKey(
+        "reports.Decision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_versions",
+        help_text="The decision record the plan was frozen for; its reference fills decision_reference.",
+    )
     frozen_at = models.DateTimeField()
     frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     snapshot = models.JSONField(help_text="The plan as plain data; money as decimal strings.")

@@ -1,0 +1,153 @@
+"""Forms of the decision pages (GOV.UK markup via GovukFormMixin). They check the shape of the input; the rules
+(a key decision's reason, call-in dates, who may sign) are the services', whose messages the views show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from commissioning.forms import GovukFormMixin
+from commissioning.models import Commission
+from reports.decision_services import INPUT_FIELDS, DecisionInput, RecommendationResult
+from reports.models import Decision, DecisionRecommendation
+
+DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"]
+DATE_HINT = "For example, 12/11/2013"
+
+
+def date_field(label: str, *, required: bool = False, help_text: str = DATE_HINT) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=DATE_FORMATS,
+        help_text=help_text,
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
+        error_messages={"invalid": "Enter a real date, like 12/11/2013"},
+    )
+
+
+def text_area(label: str, help_text: str = "", *, rows: int = 4) -> forms.CharField:
+    return forms.CharField(
+        label=label, help_text=help_text, required=False, widget=forms.Textarea(attrs={"rows": rows})
+    )
+
+
+class DecisionDraftForm(GovukFormMixin, forms.Form):
+    """A draft decision's text and dates; the template is chosen only when the decision is created."""
+
+    template = forms.ModelChoiceField(
+        label="Kind of decision report",
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        help_text="It sets the reference and who signs the decision off.",
+        error_messages={"required": "Choose the kind of decision report"},
+    )
+    title = forms.CharField(label="Title", max_length=300, error_messages={"required": "Enter the title"})
+    decision_maker = forms.CharField(
+        label="Decision-maker",
+        max_length=300,
+        help_text="For example, Cabinet Member for Adult and Community Services (County Councillor Tony Martin)",
+        error_messages={"required": "Enter who makes the decision"},
+    )
+    is_key = forms.BooleanField(label="This is a key decision", required=False)
+    key_reason = text_area("Why it is a key decision", "Needed for a key decision.", rows=2)
+    notice_published_on = date_field("Notice of proposed decision first published")
+    due_on = date_field("Decision due")
+    subject_to_call_in = forms.BooleanField(
+        label="Subject to call-in (it takes effect on a later date, given when it is decided)", required=False
+    )
+    divisions_affected = forms.CharField(
+        label="Divisions or areas affected", max_length=300, required=False, help_text="For example, All divisions"
+    )
+    contact_name = forms.CharField(label="Contact name", max_length=200, required=False)
+    contact_email = forms.EmailField(
+        label="Contact e-mail address",
+        required=False,
+        widget=forms.EmailInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+        error_messages={"invalid": "Enter an e-mail address in the right form, like name@example.gov.uk"},
+    )
+    contact_phone = forms.CharField(
+        label="Contact telephone", max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    reasons = text_area("Reasons for the decision")
+    alternatives_rejected = text_area("Alternative options considered and rejected")
+    conflicts_of_interest = text_area("Conflicts of interest declared", "Write 'None' if none were declared.", rows=2)
+
+    def __init__(self, *args: Any, commission: Commission, creating: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if creating:
+            self.fields["template"].queryset = commission.decision_templates.order_by("name")  # type: ignore[attr-defined]
+            self.fields["template"].label_from_instance = lambda t: f"{t.name} (reference {t.reference_pattern})"
+        else:
+            del self.fields["template"]
+
+    def decision_input(self) -> DecisionInput:
+        return DecisionInput(**{name: self.cleaned_data[name] for name in INPUT_FIELDS})
+
+    @staticmethod
+    def initial_for(decision: Decision) -> dict[str, Any]:
+        return {name: getattr(decision, name) for name in INPUT_FIELDS}
+
+
+class RecommendationForm(GovukFormMixin, forms.Form):
+    text = forms.CharField(
+        label="Recommendation",
+        help_text="As the decision-maker is recommended to act, for example 'Approve the use of the reserve …'.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter the recommendation"},
+    )
+
+
+class ReturnForm(GovukFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why it is returned to draft",
+        help_text="This is kept in the decision's history. Any sign-offs are cleared and must be given again.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say why the decision is returned to draft"},
+    )
+
+
+class DecideForm(GovukFormMixin, forms.Form):
+    """The outcome, the date, and a result for each recommendation (with its amended wording where amended)."""
+
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=Decision.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the outcome"},
+    )
+    amendments = text_area("Amendments (when approved with amendments)")
+    decided_on = date_field("Date of the decision", required=True)
+    effective_from = date_field(
+        "Takes effect from (optional unless subject to call-in)",
+        help_text="A decision subject to call-in takes effect after the date it is made. For example, 20/11/2013",
+    )
+
+    def __init__(self, *args: Any, recommendations: list[DecisionRecommendation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recommendations = recommendations
+        for recommendation in recommendations:
+            n = recommendation.number
+            self.fields[f"recommendation_{n}"] = forms.ChoiceField(
+                label=f"Recommendation ({recommendation.numeral})",
+                help_text=recommendation.text,
+                choices=DecisionRecommendation.Result.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": f"Give the result of recommendation ({recommendation.numeral})"},
+            )
+            self.fields[f"amendment_{n}"] = forms.CharField(
+                label=f"Recommendation ({recommendation.numeral}) as amended (when amended)",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def results(self) -> dict[int, RecommendationResult]:
+        return {
+            r.number: RecommendationResult(
+                result=self.cleaned_data[f"recommendation_{r.number}"],
+                amendment=self.cleaned_data.get(f"amendment_{r.number}", ""),
+            )
+            for r in self.recommendations
+        }
