@@ -169,6 +169,7 @@ class PlanVersionOutput(serializers.Serializer):
     number = serializers.IntegerField()
     label = serializers.CharField()
     decision_reference = serializers.CharField()
+    decision = serializers.IntegerField(source="decision_id", allow_null=True, help_text="The decision record, if any.")
     frozen_at = serializers.DateTimeField()
     frozen_by = serializers.CharField(source="frozen_by.username", allow_null=True, default=None)
     snapshot_sha256 = serializers.CharField(help_text="SHA-256 of the snapshot's canonical JSON.")
@@ -185,6 +186,9 @@ class PlanVersionDetailOutput(PlanVersionOutput):
 class PlanVersionFreezeInput(serializers.Serializer):
     label = serializers.CharField(help_text="What the version is, for example 'Initial approval'.")
     decision_reference = serializers.CharField(required=False, allow_blank=True, default="")
+    decision = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="A decided and approved decision of the commission."
+    )
 
 
 class MovementOutput(serializers.Serializer):
@@ -247,10 +251,16 @@ class PlanVersionListView(generics.GenericAPIView):
         data = PlanVersionFreezeInput(data=request.data)
         data.is_valid(raise_exception=True)
         by: User = request.user  # type: ignore[assignment]
+        decision = None
+        if data.validated_data["decision"] is not None:
+            decision = commission.decisions.filter(pk=data.validated_data["decision"]).first()
+            if decision is None:
+                raise exceptions.ValidationError({"decision": ["No decision of this commission has that id."]})
         version = services.plan_version_freeze(
             commission=commission,
             label=data.validated_data["label"],
             decision_reference=data.validated_data["decision_reference"],
+            decision=decision,
             by=by,
         )
         return Response(PlanVersionDetailOutput(version).data, status=status.HTTP_201_CREATED)

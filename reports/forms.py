@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 
 from commissioning.forms import GovukFormMixin
-from commissioning.models import FinancialYear, FundingPlanVersion
+from commissioning.funding_forms import approving_decisions
+from commissioning.models import Commission, FinancialYear, FundingPlanVersion
 from reports.selectors import CURRENT
 from reports.services import LABEL_MAX, REFERENCE_MAX
 
@@ -39,12 +40,28 @@ class PlanVersionFreezeForm(GovukFormMixin, forms.Form):
         help_text="What this version of the plan is, for example 'Initial approval' or 'After the November report'.",
         error_messages={"required": "Enter a label for the version"},
     )
+    decision = forms.ModelChoiceField(
+        label="Decision record (optional)",
+        queryset=None,
+        required=False,
+        empty_label="None",
+        help_text="A decided and approved decision of this commission that the plan is frozen for.",
+    )
     decision_reference = forms.CharField(
         label="Decision reference (optional)",
         max_length=REFERENCE_MAX,
         required=False,
         help_text="The decision the plan is frozen for, for example PCC036/18.",
     )
+
+    def __init__(self, *args: Any, commission: Commission, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        decisions = approving_decisions(commission)
+        if decisions.exists():
+            self.fields["decision"].queryset = decisions
+            self.fields["decision_reference"].label = "Decision reference (if the decision is not recorded here)"
+        else:
+            del self.fields["decision"]
 
 
 class MovementsForm(GovukFormMixin, forms.Form):

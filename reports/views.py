@@ -96,13 +96,14 @@ def plan_version_list(request: HttpRequest, commission_pk: int) -> HttpResponse:
 def plan_version_freeze(request: HttpRequest, commission_pk: int) -> HttpResponse:
     commission = get_commission_for_user(_user(request), commission_pk)
     require_perm(_user(request), "commissioning.add_fundingplanversion")
-    form = PlanVersionFreezeForm(request.POST or None)
+    form = PlanVersionFreezeForm(request.POST or None, commission=commission)
     if request.method == "POST" and form.is_valid():
         try:
             version = services.plan_version_freeze(
                 commission=commission,
                 label=form.cleaned_data["label"],
                 decision_reference=form.cleaned_data["decision_reference"],
+                decision=form.cleaned_data.get("decision"),
                 by=_user(request),
             )
         except ValidationError as error:
