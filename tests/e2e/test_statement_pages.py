@@ -98,10 +98,13 @@ def test_officer_reads_the_statement_and_transactions_and_freezes_the_plan(page:
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a label for the version")
     assert axe_violations(page) == []
     page.get_by_label("Label").fill("Initial approval")
-    page.get_by_label("Decision reference (optional)").fill("CMACS 12/11/2013")
+    # The demo's November 2013 decision is decided and approved, so the plan can be frozen for it.
+    decision = page.get_by_label("Decision record (optional)")
+    decision.select_option(index=1)
     page.get_by_role("button", name="Freeze the plan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Initial approval")
     expect(page.locator("main")).to_contain_text("SHA-256")
+    expect(page.get_by_role("link", name="CM001/13")).to_be_visible()
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="What has changed since this version").click()
