@@ -469,8 +469,9 @@ class FundStatementReport:
 
 
 def fund_statement_report(commission: Commission, *, period: ReportPeriod) -> FundStatementReport:
-    """The commission's fund statement for one year or quarter, summed in the database from the ledger's postings.
-    Eight queries for a year and eleven for a quarter, however many partners or transactions there are."""
+    """The commission's fund statement for one year or quarter, summed in the database from the ledger's postings
+    (integer pence): the statement's three queries per range of dates (one for a year, two for a quarter) and
+    those of the requested, planned and provisional amounts, however many partners or transactions there are."""
     year_pk = period.year.pk
     figures = {
         "requested": requested_by_year(requested_amounts(commission)),
