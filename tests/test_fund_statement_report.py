@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from decimal import Decimal
 from io import StringIO
 
@@ -21,11 +22,13 @@ from pypdf import PdfReader
 from commissioning import ledger
 from commissioning.models import Commission
 from partners.models import Partner
+from reports.selectors import ReportPeriod, fund_statement_report, partner_statement_report
 from tests import factories
 from tests.statement_support import build_book
 
 pytestmark = pytest.mark.django_db
 
+D = Decimal
 STAFF = ("officer", "manager", "auditor")
 
 
@@ -304,3 +307,70 @@ def test_report_queries_do_not_grow_with_partners(as_user, officer, book, django
             partner = factories.MembershipFactory(commission=book.commission).partner
             ledger.pledge_accepted_post(partner=partner, financial_year=year, amount=Decimal("1000"), by=None)
     assert counts[0] == counts[1]
+
+
+# The selectors ------------------------------------------------------------------------------------------------
+
+
+def test_quarters_run_april_to_march(commission):
+    year = commission.years.get(start_year=2014)
+    dates = [(ReportPeriod(year, q).starts_on, ReportPeriod(year, q).ends_on) for q in (1, 2, 3, 4)]
+    assert dates == [
+        (date(2014, 4, 1), date(2014, 6, 30)),
+        (date(2014, 7, 1), date(2014, 9, 30)),
+        (date(2014, 10, 1), date(2014, 12, 31)),
+        (date(2015, 1, 1), date(2015, 3, 31)),
+    ]
+    assert (ReportPeriod(year).starts_on, ReportPeriod(year).ends_on) == (date(2014, 4, 1), date(2015, 3, 31))
+    assert ReportPeriod(year, 4).dates == "1 January 2015 to 31 March 2015"
+
+
+def test_the_quarter_figures_are_summed_from_transactions_dated_in_it(book):
+    """2013/14 Q2 (1 July – 30 September 2013): only A's receipt of £7,000 (15 July) is dated in it. At 30
+    September: pledged 7,000 + 12,000 = 19,000, invoiced 19,000, received 7,000, outstanding 12,000; allocated
+    19,000, forecast 0 (the forecasts are dated 31 December). The year: received 12,000, forecast 15,450."""
+    year = book.commission.years.get(start_year=2013)
+    report = fund_statement_report(book.commission, period=ReportPeriod(year, 2))
+    moved, position = report.movements, report.position
+    assert moved is not None
+    assert (moved.pledged, moved.invoiced, moved.received, moved.allocated, moved.forecast) == (
+        D("0"),
+        D("0"),
+        D("7000"),
+        D("0"),
+        D("0"),
+    )
+    assert [(line.name, line.received) for line in moved.partners] == [(book.partner_a.name, D("7000"))]
+    assert (position.pledged, position.invoiced, position.received, position.outstanding) == (
+        D("19000"),
+        D("19000"),
+        D("7000"),
+        D("12000"),
+    )
+    assert (position.allocated, position.forecast, position.variance) == (D("19000"), D("0"), D("19000"))
+    annual = fund_statement_report(book.commission, period=ReportPeriod(year))
+    assert annual.movements is None
+    assert (annual.position.received, annual.position.forecast) == (D("12000"), D("15450"))
+
+    mine = partner_statement_report(book.commission, book.partner_a, period=ReportPeriod(year, 2))
+    assert mine.movements is not None
+    assert (mine.movements.pledged, mine.movements.received) == (D("0"), D("7000"))
+    assert (mine.position.pledged, mine.position.received, mine.position.outstanding) == (
+        D("7000"),  # pledged 20 March 2013, before the year: in the position at any quarter's end
+        D("7000"),
+        D("0"),
+    )
+
+
+def test_table_headers_repeat_on_every_page_a_table_runs_onto(as_user, officer, commission):
+    """Sixty partners make the partners' table run over a page: its header row is printed again on the next."""
+    year = commission.years.get(start_year=2013)
+    for number in range(60):
+        partner = factories.MembershipFactory(commission=commission, partner__name=f"District {number:02}").partner
+        ledger.pledge_accepted_post(partner=partner, financial_year=year, amount=Decimal("1000"), by=None)
+    content = _assert_pdf(as_user(officer).get(_fund_url(commission), _fund_query(2013, "annual")))
+    pages = [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(io.BytesIO(content)).pages]
+    with_header = [n for n, text in enumerate(pages) if "Partner Pledged Invoiced Received Outstanding" in text]
+    assert len(with_header) >= 2
+    assert with_header == list(range(with_header[0], with_header[0] + len(with_header)))  # consecutive pages
+    assert f"Page 1 of {len(pages)}" in pages[0]
