@@ -73,7 +73,6 @@ def _partner_statement_page(
     commission: Commission,
     *,
     report_form: StatementReportForm | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     mine = statement.partner_statement(commission, partner.pk)
     if report_form is None:
@@ -85,18 +84,18 @@ def _partner_statement_page(
         "report_form": report_form,
         "can_view_commissions": request.user.has_perm("commissioning.view_commission"),
     }
-    return render(request, "partners/partner_statement.html", context, status=status)
+    return render(request, "partners/partner_statement.html", context)
 
 
 @login_required
 def partner_statement_pdf(request: HttpRequest, pk: int, commission_pk: int) -> HttpResponse:
     """The partner's own statement report for a year or a quarter, as a tagged PDF; the same people as the
-    statement page. A bad year or period shows the page again with the error (400), and no PDF."""
+    statement page. A bad year or period shows the page again with the error summary, and no PDF."""
     user: User = request.user  # type: ignore[assignment]
     partner, commission = _partner_and_commission(user, pk, commission_pk)
     form = StatementReportForm(request.GET, years=list(commission.years.order_by("number")))
     if not form.is_valid():
-        return _partner_statement_page(request, partner, commission, report_form=form, status=400)
+        return _partner_statement_page(request, partner, commission, report_form=form)
     report = report_selectors.partner_statement_report(commission, partner, period=form.report_period())
     pdf = render_pdf("partners/pdf/partner_statement.html", {"report": report, "generated_at": timezone.now()})
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -37,7 +37,7 @@ class StatementReportForm(GovukFormMixin, forms.Form):
     """A fund statement report to download: a financial year, and the whole year or one of its quarters."""
 
     period = forms.ChoiceField(
-        label="Period",
+        label="Period to report on",
         widget=forms.RadioSelect,
         choices=[(ANNUAL, "The whole year")]
         + [(f"q{number}", f"Q{number}: {first} to {last}") for number, (first, last) in QUARTER_MONTHS.items()],
@@ -51,7 +51,7 @@ class StatementReportForm(GovukFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.years = {year.start_year: year for year in years}
         self.fields["year"] = forms.TypedChoiceField(
-            label="Financial year",
+            label="Financial year to report on",
             coerce=int,
             choices=[(year.start_year, year.label) for year in years],
             error_messages={

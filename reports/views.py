@@ -68,7 +68,7 @@ def fund_statement(request: HttpRequest, commission_pk: int) -> HttpResponse:
 
 
 def _fund_statement_page(
-    request: HttpRequest, commission: Commission, *, report_form: StatementReportForm | None = None, status: int = 200
+    request: HttpRequest, commission: Commission, *, report_form: StatementReportForm | None = None
 ) -> HttpResponse:
     fund = selectors.commission_fund_statement(commission)
     years = [year_statement.year for year_statement in fund.years]
@@ -89,7 +89,7 @@ def _fund_statement_page(
         "report_form": report_form,
         "year": fund.for_year(year.pk) if year else None,
     }
-    return render(request, "reports/fund_statement.html", context, status=status)
+    return render(request, "reports/fund_statement.html", context)
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
@@ -101,13 +101,13 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 @login_required
 def fund_statement_pdf(request: HttpRequest, commission_pk: int) -> HttpResponse:
     """The fund statement report for a year or a quarter, as a tagged PDF. A bad year or period shows the fund
-    statement page again with the error (400), and no PDF."""
+    statement page again with the error summary, and no PDF (200, as the page's own year form does)."""
     commission = get_commission_for_user(_user(request), commission_pk)
     require_perm(_user(request), STATEMENT_PERMISSION)
     years = list(commission.years.order_by("number"))
     form = StatementReportForm(request.GET, years=years, prefix=REPORT_PREFIX)
     if not form.is_valid():
-        return _fund_statement_page(request, commission, report_form=form, status=400)
+        return _fund_statement_page(request, commission, report_form=form)
     report = selectors.fund_statement_report(commission, period=form.report_period())
     context = {"report": report, "generated_at": timezone.now(), "generated_by": request.user}
     pdf = render_pdf("reports/pdf/fund_statement.html", context)
