@@ -374,3 +374,10 @@ def test_table_headers_repeat_on_every_page_a_table_runs_onto(as_user, officer, 
     assert len(with_header) >= 2
     assert with_header == list(range(with_header[0], with_header[0] + len(with_header)))  # consecutive pages
     assert f"Page 1 of {len(pages)}" in pages[0]
+
+
+def test_a_quarter_with_nothing_dated_by_its_end_says_so(as_user, officer, commission):
+    text = _pdf_text(_assert_pdf(as_user(officer).get(_fund_url(commission), _fund_query(2013, "q1"))))
+    assert "No partner's pledge, invoice or receipt is dated in the quarter." in text
+    assert "No partner's pledge, invoice or receipt is dated on or before 30 June 2013." in text
+    assert "Nothing drawn from a reserve or carried in is dated in the quarter." in text
