@@ -6,7 +6,7 @@ PORT ?= 8000
 CSS := static/build/application.css
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test lint fmt deps system-libs browser
+.PHONY: help run test lint fmt bench deps system-libs browser
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ run: deps ## Set up and serve the Lancashire demo on http://127.0.0.1:$(PORT) (S
 
 test: deps browser ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL is set)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: deps ## Time the benchmarks against their baselines and write bench/RESULTS.md
+	$(PY) bench/run.py
 
 lint: deps ## ruff lint and format check
 	$(VENV)/bin/ruff check .
