@@ -335,3 +335,47 @@ def test_the_preview_page_queries_stay_flat(as_persona, template, commission, dj
         _pledge(partner, commission, "1000")
     with django_assert_max_num_queries(before):
         assert client.get(url).status_code == 200
+
+
+# API ------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("persona", "code"), [("lead_a", 403), ("outsider", 403), ("anonymous", 401)])
+def test_partner_logins_cannot_publish_or_download_through_the_api(as_persona, template, persona, code):
+    decision = decided(template)
+    client = as_persona(persona)
+    assert client.post(f"/api/v1/decisions/{decision.pk}/publish/").status_code == code
+    assert client.get(f"/api/v1/decisions/{decision.pk}/pdf/").status_code == code
+    decision.refresh_from_db()
+    assert decision.status == "decided"
+
+
+def test_publishing_and_downloading_through_the_api(as_persona, template, partner_a, commission):
+    decision = decided(template)
+    base = f"/api/v1/decisions/{decision.pk}"
+    officer, auditor = as_persona("officer"), as_persona("auditor")
+    live = auditor.get(f"{base}/pdf/")
+    assert (live.status_code, live["Content-Type"]) == (200, "application/pdf")
+    assert "X-Content-SHA256" not in live
+    assert auditor.post(f"{base}/publish/").status_code == 403
+    response = officer.post(f"{base}/publish/")
+    assert response.status_code == 200
+    body = response.json()
+    snapshot = DecisionSnapshot.objects.get(decision=decision)
+    assert body["status"] == "published"
+    assert body["snapshots"] == [
+        {
+            "version": 1,
+            "sha256": snapshot.sha256,
+            "data_sha256": snapshot.data_sha256,
+            "created_at": body["snapshots"][0]["created_at"],
+        }
+    ]
+    _pledge(partner_a, commission, "5000")
+    download = auditor.get(f"{base}/pdf/")
+    assert download.content == bytes(snapshot.pdf)
+    assert download["X-Content-SHA256"] == snapshot.sha256
+    again = officer.post(f"{base}/publish/")
+    assert again.status_code == 400
+    assert "only a decision that is decided can be published" in str(again.json())
+    assert DecisionSnapshot.objects.count() == 1
