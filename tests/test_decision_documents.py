@@ -272,3 +272,35 @@ def test_a_draft_report_reads_its_tables_live_and_says_it_is_not_published(templ
     assert "draft, not the published version" in text.lower()
     assert "No reserve drawdowns." in text
     assert "The funding plan has not been frozen, so there are no movements to show." in text
+
+
+def test_appendix_b_lists_cash_then_in_kind_and_appendix_c_the_movements_between_two_plans(template, partner_a):
+    """Partner A pledges £7,000 for 2013/14 between the first and second frozen plans, so Appendix C shows its
+    secured figure moving from – to £7,000, and Appendix B its cash line, then its contribution in kind."""
+    from partners import services as partner_services
+    from partners.models import InKindPledge
+    from reports.services import plan_version_freeze
+
+    commission = template.commission
+    plan_version_freeze(commission=commission, label="Initial approval", by=None)
+    year = commission.years.order_by("number").first()
+    partner_services.pledge_record(
+        partner=partner_a, financial_year=year, amount=Decimal("7000"), note="Recorded by hand", by=None
+    )
+    InKindPledge.objects.create(
+        commission=commission, partner=partner_a, description="Training room, one day a month", value=Decimal("1200")
+    )
+    plan_version_freeze(commission=commission, label="Current position", by=None)
+    decision = support.draft(template)
+    text = " ".join(
+        _text(
+            decision_documents.cabinet_report_pdf(decision_documents.document_context(decision, public=False))
+        ).split()
+    )
+    name = partner_a.name
+    assert f"{name} £7,000 £0 £0 £7,000" in text
+    assert f"{name} Training room, one day a month £1,200" in text
+    assert text.index("Cash contributions pledged") < text.index("Contributions in kind")
+    appendix_c = text[text.index("Appendix C: funding movements") :]
+    assert "From Version 1: Initial approval to Version 2: Current position: the figures that changed" in appendix_c
+    assert f"Partners: Secured {name} 2013/14 – £7,000 £7,000" in appendix_c
