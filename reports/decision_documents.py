@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.html import escape
 
 from reports import report_tables
 from reports.markdown import render_markdown
@@ -40,15 +41,26 @@ def has_cabinet_report(decision: Decision) -> bool:
     return decision.template.kind == DecisionTemplate.Kind.CABINET_MEMBER
 
 
-def _redactor(decision: Decision, public: bool, markdown: bool = False) -> Callable[[str], str]:
+def _redactor(decision: Decision, public: bool, form: str = "text") -> Callable[[str], str]:
+    """Replaces each redaction's words with "[Redacted: reason]" in text of the given form: plain `text`,
+    `markdown` (the mark escaped so it stays literal) or rendered `html` (words and mark HTML-escaped, so a reason
+    can never add markup). The identity when not `public`."""
     if not public:
         return lambda text: text
     redactions = sorted(decision.redactions.all(), key=lambda r: -len(r.text))  # type: ignore[attr-defined]
+    pairs = []
+    for redaction in redactions:
+        mark = f"[Redacted: {redaction.reason}]"
+        if form == "markdown":
+            pairs.append((redaction.text, _MARKDOWN_SPECIAL.sub(r"\\\1", mark)))
+        elif form == "html":
+            pairs.append((escape(redaction.text), escape(mark)))
+        else:
+            pairs.append((redaction.text, mark))
 
     def redact(text: str) -> str:
-        for redaction in redactions:
-            mark = f"[Redacted: {redaction.reason}]"
-            text = text.replace(redaction.text, _MARKDOWN_SPECIAL.sub(r"\\\1", mark) if markdown else mark)
+        for words, mark in pairs:
+            text = text.replace(words, mark)
         return text
 
     return redact
@@ -67,20 +79,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _redact_all(value: Any, redact: Callable[[str], str]) -> Any:
+HTML_FIELDS = frozenset({"html", "summary_html"})
+
+
+def _redact_all(value: Any, redact: Callable[[str], str], redact_html: Callable[[str], str]) -> Any:
+    """Every string redacted; rendered HTML (the sections, already redacted as Markdown) once more in its escaped
+    form, for words that Markdown put together from entities or escapes."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
-        return {key: _redact_all(item, redact) for key, item in value.items()}
+        return {
+            key: redact_html(item)
+            if key in HTML_FIELDS and isinstance(item, str)
+            else _redact_all(item, redact, redact_html)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [_redact_all(item, redact) for item in value]
+        return [_redact_all(item, redact, redact_html) for item in value]
     return value
 
 
 def _sections(decision: Decision, public: bool) -> dict[str, dict[str, Any]]:
     """Each section by key, in the report's order."""
     stored = {section.key: section for section in decision.sections.all()}  # type: ignore[attr-defined]
-    redact = _redactor(decision, public, markdown=True)
+    redact = _redactor(decision, public, "markdown")
     paragraph = decision.schedule_12a_paragraph
     out = {}
     for key in SectionKey:
@@ -184,7 +206,7 @@ def document_context(decision: Decision, *, public: bool) -> dict[str, Any]:
     redacted = public and (exempt or decision.redactions.exists())  # type: ignore[attr-defined]
     if public:
         # Sections were redacted as Markdown above; everything else here, including the generated tables.
-        data = _redact_all(data, _redactor(decision, public))
+        data = _redact_all(data, _redactor(decision, public), _redactor(decision, public, "html"))
     data["redacted"] = redacted
     return data
 

@@ -304,3 +304,14 @@ def test_appendix_b_lists_cash_then_in_kind_and_appendix_c_the_movements_between
     appendix_c = text[text.index("Appendix C: funding movements") :]
     assert "From Version 1: Initial approval to Version 2: Current position: the figures that changed" in appendix_c
     assert f"Partners: Secured {name} 2013/14 – £7,000 £7,000" in appendix_c
+
+
+def test_redaction_cannot_be_dodged_with_markdown_entities_nor_inject_markup_through_its_reason(template):
+    decision = support.draft(template)
+    _sections(decision, background="Spelt with an entity: &#74;ane Example. Plain: Jane Example.")
+    ps.redaction_add(decision=decision, text="Jane Example", reason="<b>personal</b> data", by=None)
+    decision.refresh_from_db()
+    html = decision_documents.document_context(decision, public=True)["sections"]["background"]["html"]
+    assert "Jane Example" not in html
+    assert "<b>" not in html
+    assert html.count("[Redacted: &lt;b&gt;personal&lt;/b&gt; data]") == 2
