@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -159,6 +160,11 @@ class YearStatement:
         return _total(line.amount for line in self.carried_in)
 
     @property
+    def drawn_and_carried_in(self) -> Decimal:
+        """Income from reserves and earlier years: drawdowns and carry-forwards in."""
+        return self.drawn + self.carried_in_total
+
+    @property
     def income(self) -> Decimal:
         """Everything paid into the year's pool: pledges, reserve drawdowns and carry-forwards in."""
         return self.pledged + self.drawn + self.carried_in_total
@@ -249,11 +255,16 @@ class _Sums:
         return self.sums.get(key, ZERO)
 
 
-def _grouped(commission: Commission) -> QuerySet[Posting]:
-    """One row per group of postings with their sum, in one query, however many transactions there are."""
+def _grouped(commission: Commission, *, dated_from: date | None, dated_to: date | None) -> QuerySet[Posting]:
+    """One row per group of postings with their sum, in one query, however many transactions there are; only
+    transactions dated within `dated_from`–`dated_to` (inclusive; either end open when None)."""
+    postings = Posting.objects.filter(account__commission=commission)
+    if dated_from is not None:
+        postings = postings.filter(transaction__date__gte=dated_from)
+    if dated_to is not None:
+        postings = postings.filter(transaction__date__lte=dated_to)
     return (
-        Posting.objects.filter(account__commission=commission)
-        .annotate(effective_kind=_effective_kind())
+        postings.annotate(effective_kind=_effective_kind())
         .values(
             "account__kind",
             "account__financial_year_id",
@@ -276,9 +287,14 @@ def fund_statement(
     requested: Mapping[int, Decimal] | None = None,
     plan: Mapping[int, Decimal] | None = None,
     provisional: Mapping[int, Decimal] | None = None,
+    dated_from: date | None = None,
+    dated_to: date | None = None,
 ) -> FundStatement:
     """The commission's fund statement, every year, in three queries (the postings grouped and summed, the years,
     the work-streams), however many transactions there are.
+
+    `dated_from` and `dated_to` (inclusive) limit it to transactions dated in that range: the movements of a
+    quarter, or with `dated_to` alone the position at a quarter's end. Without them, every transaction counts.
 
     `requested`, `plan` and `provisional` are amounts by financial-year id: the sum of the partners' contribution
     requests, the year's budget, and outline-approved carry-forwards into the year. A year missing from `plan`
@@ -293,7 +309,7 @@ def fund_statement(
     reserve_names: dict[int, str] = {}
     partner_years: set[tuple[int, int]] = set()
     stream_years: set[tuple[int, int]] = set()
-    for row in _grouped(commission):
+    for row in _grouped(commission, dated_from=dated_from, dated_to=dated_to):
         kind, effective, total = row["account__kind"], row["effective_kind"], row["total"]
         account_year, tx_year = row["account__financial_year_id"], row["transaction__financial_year_id"]
         partner_id, stream_id, reserve_id = (

@@ -9,7 +9,7 @@ from django import forms
 from commissioning.forms import GovukFormMixin
 from commissioning.funding_forms import approving_decisions
 from commissioning.models import Commission, FinancialYear, FundingPlanVersion
-from reports.selectors import CURRENT
+from reports.selectors import ANNUAL, CURRENT, QUARTER_MONTHS, ReportPeriod
 from reports.services import LABEL_MAX, REFERENCE_MAX
 
 
@@ -31,6 +31,40 @@ class StatementYearForm(GovukFormMixin, forms.Form):
 
     def year(self) -> FinancialYear:
         return self.years[self.cleaned_data["year"]]
+
+
+class StatementReportForm(GovukFormMixin, forms.Form):
+    """A fund statement report to download: a financial year, and the whole year or one of its quarters."""
+
+    period = forms.ChoiceField(
+        label="Period to report on",
+        widget=forms.RadioSelect,
+        choices=[(ANNUAL, "The whole year")]
+        + [(f"q{number}", f"Q{number}: {first} to {last}") for number, (first, last) in QUARTER_MONTHS.items()],
+        error_messages={
+            "required": "Select the whole year or a quarter",
+            "invalid_choice": "Select the whole year or a quarter from Q1 to Q4",
+        },
+    )
+
+    def __init__(self, *args: Any, years: list[FinancialYear], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.years = {year.start_year: year for year in years}
+        self.fields["year"] = forms.TypedChoiceField(
+            label="Financial year to report on",
+            coerce=int,
+            choices=[(year.start_year, year.label) for year in years],
+            error_messages={
+                "required": "Select a financial year",
+                "invalid_choice": "Select one of the commission's financial years",
+            },
+        )
+        self.order_fields(["year", "period"])
+
+    def report_period(self) -> ReportPeriod:
+        period = self.cleaned_data["period"]
+        quarter = None if period == ANNUAL else int(period.removeprefix("q"))
+        return ReportPeriod(year=self.years[self.cleaned_data["year"]], quarter=quarter)
 
 
 class PlanVersionFreezeForm(GovukFormMixin, forms.Form):

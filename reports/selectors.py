@@ -7,8 +7,10 @@ cannot read (requested funding, the year's budget) are read here and handed to i
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,9 +18,9 @@ from django.db.models import QuerySet, Sum
 
 from allocations.models import WorkStreamAllocation, YearBudget
 from commissioning import statement
-from commissioning.models import Commission, FundingPlanVersion
+from commissioning.models import Commission, FinancialYear, FundingPlanVersion
 from commissioning.money import ZERO, to_money
-from partners.models import ContributionRequest
+from partners.models import ContributionRequest, Partner
 
 SNAPSHOT_SCHEMA = 1
 # Compare a version with the plan as it stands now, rather than with another version.
@@ -402,3 +404,124 @@ def snapshot_tables(snapshot: dict[str, Any]) -> SnapshotTables:
             )
         )
     return SnapshotTables(years=years, tables=tables)
+
+
+# The fund statement report, annual or for a quarter ----------------------------------------------------------
+
+ANNUAL = "annual"
+QUARTER_MONTHS = {1: ("April", "June"), 2: ("July", "September"), 3: ("October", "December"), 4: ("January", "March")}
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """A financial year, or one of its quarters (Q1 April–June … Q4 January–March)."""
+
+    year: FinancialYear
+    quarter: int | None = None
+
+    @property
+    def is_annual(self) -> bool:
+        return self.quarter is None
+
+    @property
+    def starts_on(self) -> date:
+        if self.quarter is None:
+            return self.year.starts_on
+        first_month = {1: 4, 2: 7, 3: 10, 4: 1}[self.quarter]
+        return date(self.year.start_year + (1 if self.quarter == 4 else 0), first_month, 1)
+
+    @property
+    def ends_on(self) -> date:
+        if self.quarter is None:
+            return self.year.ends_on
+        starts = self.starts_on
+        last_month = starts.month + 2
+        return date(starts.year, last_month, calendar.monthrange(starts.year, last_month)[1])
+
+    @property
+    def name(self) -> str:
+        """ "2014/15" or "Q1 2014/15"."""
+        return self.year.label if self.quarter is None else f"Q{self.quarter} {self.year.label}"
+
+    @property
+    def dates(self) -> str:
+        return f"{_day(self.starts_on)} to {_day(self.ends_on)}"
+
+    @property
+    def slug(self) -> str:
+        return self.year.label.replace("/", "-") + ("" if self.quarter is None else f"-q{self.quarter}")
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+@dataclass(frozen=True)
+class FundStatementReport:
+    """A year of the fund statement for a report. Annual: every transaction recorded for the year, whatever its
+    date. A quarter: `position` counts the year's transactions dated up to the quarter's last day, and
+    `movements` those dated within the quarter. The plan, requested and provisional funding are as they stand."""
+
+    commission: Commission
+    period: ReportPeriod
+    position: statement.YearStatement
+    movements: statement.YearStatement | None
+
+
+def fund_statement_report(commission: Commission, *, period: ReportPeriod) -> FundStatementReport:
+    """The commission's fund statement for one year or quarter, summed in the database from the ledger's postings
+    (integer pence): the statement's three queries per range of dates (one for a year, two for a quarter) and
+    those of the requested, planned and provisional amounts, however many partners or transactions there are."""
+    year_pk = period.year.pk
+    figures = {
+        "requested": requested_by_year(requested_amounts(commission)),
+        "plan": plan_by_year(commission),
+        "provisional": statement.provisional_funding_for(commission),
+    }
+    if period.is_annual:
+        return FundStatementReport(
+            commission, period, statement.fund_statement(commission, **figures).for_year(year_pk), None
+        )
+    position = statement.fund_statement(commission, dated_to=period.ends_on, **figures).for_year(year_pk)
+    movements = statement.fund_statement(
+        commission, dated_from=period.starts_on, dated_to=period.ends_on, **figures
+    ).for_year(year_pk)
+    return FundStatementReport(commission, period, position, movements)
+
+
+@dataclass(frozen=True)
+class PartnerStatementReport:
+    """One partner's pledged, invoiced and received for one year or quarter, and nothing of any other partner.
+    Annual: every transaction for the year, and the year by quarter of date. A quarter: `position` to its last
+    day and `movements` within it."""
+
+    commission: Commission
+    partner: Partner
+    period: ReportPeriod
+    year: statement.PartnerYear
+    position: statement.ArrearsLine
+    movements: statement.ArrearsLine | None
+
+
+def _sum_periods(year: statement.PartnerYear, periods: list[statement.Period]) -> statement.ArrearsLine:
+    return statement.ArrearsLine(
+        year=year.year,
+        pledged=sum((p.pledged for p in periods), ZERO),
+        invoiced=sum((p.invoiced for p in periods), ZERO),
+        received=sum((p.received for p in periods), ZERO),
+    )
+
+
+def partner_statement_report(
+    commission: Commission, partner: Partner, *, period: ReportPeriod
+) -> PartnerStatementReport:
+    """A partner's own statement for one year or quarter, from `statement.partner_statement` (two queries), whose
+    periods go by transaction date: a quarter's position is the periods up to and including it."""
+    mine = statement.partner_statement(commission, partner.pk)
+    year = next(line for line in mine.years if line.year.pk == period.year.pk)
+    if period.quarter is None:
+        return PartnerStatementReport(commission, partner, period, year, _sum_periods(year, year.periods), None)
+    quarter = period.quarter
+    position = _sum_periods(year, [p for p in year.periods if p.number <= quarter])
+    movements = _sum_periods(year, [p for p in year.periods if p.number == quarter])
+    return PartnerStatementReport(commission, partner, period, year, position, movements)

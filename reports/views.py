@@ -15,8 +15,9 @@ from commissioning import selectors as commission_selectors
 from commissioning.access import get_commission_for_user, require_perm
 from commissioning.models import Commission, FinancialYear, FundingPlanVersion, User
 from reports import selectors, services
-from reports.forms import MovementsForm, PlanVersionFreezeForm, StatementYearForm
+from reports.forms import MovementsForm, PlanVersionFreezeForm, StatementReportForm, StatementYearForm
 from reports.pdf import render_pdf
+from reports.selectors import ANNUAL
 
 
 @login_required
@@ -41,6 +42,8 @@ def commission_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 # The fund statement and funding plan versions --------------------------------------------------------------------
 
 STATEMENT_PERMISSION = "commissioning.view_ledgertransaction"
+# The report form shares the statement page with the year form: a prefix keeps their fields apart.
+REPORT_PREFIX = "report"
 
 
 def _user(request: HttpRequest) -> User:
@@ -61,21 +64,54 @@ def _default_year(years: list[FinancialYear]) -> FinancialYear:
 def fund_statement(request: HttpRequest, commission_pk: int) -> HttpResponse:
     commission = get_commission_for_user(_user(request), commission_pk)
     require_perm(_user(request), STATEMENT_PERMISSION)
+    return _fund_statement_page(request, commission)
+
+
+def _fund_statement_page(
+    request: HttpRequest, commission: Commission, *, report_form: StatementReportForm | None = None
+) -> HttpResponse:
     fund = selectors.commission_fund_statement(commission)
     years = [year_statement.year for year_statement in fund.years]
-    form = StatementYearForm(request.GET or None, years=years)
+    form = StatementYearForm(request.GET if "year" in request.GET else None, years=years)
     year = None
     if form.is_bound and form.is_valid():
         year = form.year()
     elif not form.is_bound and years:
         year = _default_year(years)
+    if report_form is None:
+        report_form = StatementReportForm(
+            years=years, prefix=REPORT_PREFIX, initial={"year": year.start_year if year else None, "period": ANNUAL}
+        )
     context = {
         "commission": commission,
         "fund": fund,
         "form": form,
+        "report_form": report_form,
         "year": fund.for_year(year.pk) if year else None,
     }
     return render(request, "reports/fund_statement.html", context)
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def fund_statement_pdf(request: HttpRequest, commission_pk: int) -> HttpResponse:
+    """The fund statement report for a year or a quarter, as a tagged PDF. A bad year or period shows the fund
+    statement page again with the error summary, and no PDF (200, as the page's own year form does)."""
+    commission = get_commission_for_user(_user(request), commission_pk)
+    require_perm(_user(request), STATEMENT_PERMISSION)
+    years = list(commission.years.order_by("number"))
+    form = StatementReportForm(request.GET, years=years, prefix=REPORT_PREFIX)
+    if not form.is_valid():
+        return _fund_statement_page(request, commission, report_form=form)
+    report = selectors.fund_statement_report(commission, period=form.report_period())
+    context = {"report": report, "generated_at": timezone.now(), "generated_by": request.user}
+    pdf = render_pdf("reports/pdf/fund_statement.html", context)
+    return _pdf_response(pdf, f"fund-statement-{commission.pk}-{report.period.slug}.pdf")
 
 
 def _versions(request: HttpRequest, commission_pk: int) -> tuple[Commission, list[FundingPlanVersion]]:

@@ -7,6 +7,7 @@ module escapes every label as it builds it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django import template
@@ -28,10 +29,14 @@ CARRIED_IN = "Carried forward from earlier years"
 def funding_sources(fund: FundStatement) -> list[tuple[str, list[tuple[str, Decimal]]]]:
     """Each year's secured funding by the statement's sources: partners' pledges always, reserve drawdowns and
     carry-forwards in when any year has them (so every year shows the same sources)."""
-    with_drawdowns = any(year.drawn for year in fund.years)
-    with_carried_in = any(year.carried_in_total for year in fund.years)
+    return _sources(fund.years)
+
+
+def _sources(statements: Sequence[YearStatement]) -> list[tuple[str, list[tuple[str, Decimal]]]]:
+    with_drawdowns = any(year.drawn for year in statements)
+    with_carried_in = any(year.carried_in_total for year in statements)
     years = []
-    for year in fund.years:
+    for year in statements:
         sources = [(PLEDGES, year.pledged)]
         if with_drawdowns:
             sources.append((DRAWDOWNS, year.drawn))
@@ -44,6 +49,12 @@ def funding_sources(fund: FundStatement) -> list[tuple[str, list[tuple[str, Deci
 @register.simple_tag
 def funding_by_source_chart(fund: FundStatement) -> SafeString:
     return mark_safe(charts.funding_by_source_chart(funding_sources(fund)))  # escaped as built
+
+
+@register.simple_tag
+def year_funding_chart(year: YearStatement) -> SafeString:
+    """The funding-by-source chart of one year: a report for that year or a quarter of it."""
+    return mark_safe(charts.funding_by_source_chart(_sources([year])))  # escaped as built
 
 
 @register.simple_tag

@@ -59,7 +59,7 @@ def test_officer_reads_the_statement_and_transactions_and_freezes_the_plan(page:
 
     nav.get_by_role("link", name="Fund statement").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Fund statement")
-    page.get_by_label("Financial year").select_option("2013/14")
+    page.get_by_label("Financial year", exact=True).select_option("2013/14")
     page.get_by_role("button", name="Show the year").click()
     main = page.locator("main")
     for text in ("Income by source, 2013/14", "Preston City Council", "Total outstanding"):
@@ -74,6 +74,16 @@ def test_officer_reads_the_statement_and_transactions_and_freezes_the_plan(page:
     expect(allocation).to_be_visible()
     allocated = re.escape(f"Allocated to work-streams in 2013/14: {format_pounds(first.allocated)} in all.")
     expect(allocation).to_have_accessible_description(re.compile(f"^{allocated}"))
+    assert axe_violations(page) == []
+
+    # The report for partners: a quarter's PDF downloads; a period that is not offered is an error summary.
+    page.get_by_label("Financial year to report on").select_option("2013/14")
+    page.get_by_label("Q3: October to December").check()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the report (PDF)").click()
+    assert download.value.suggested_filename == f"fund-statement-{demo_ledger.pk}-2013-14-q3.pdf"
+    page.goto(f"{live_server.url}/commissions/{demo_ledger.pk}/statement/report.pdf?report-year=2013&report-period=q5")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select the whole year or a quarter from Q1 to Q4")
     assert axe_violations(page) == []
 
     page.get_by_role("navigation", name="Commission pages").get_by_role("link", name="Transactions").click()
@@ -98,10 +108,13 @@ def test_officer_reads_the_statement_and_transactions_and_freezes_the_plan(page:
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a label for the version")
     assert axe_violations(page) == []
     page.get_by_label("Label").fill("Initial approval")
-    page.get_by_label("Decision reference (optional)").fill("CMACS 12/11/2013")
+    # The demo's November 2013 decision is decided and approved, so the plan can be frozen for it.
+    decision = page.get_by_label("Decision record (optional)")
+    decision.select_option(index=1)
     page.get_by_role("button", name="Freeze the plan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Initial approval")
     expect(page.locator("main")).to_contain_text("SHA-256")
+    expect(page.get_by_role("link", name="CM001/13")).to_be_visible()
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="What has changed since this version").click()
@@ -120,3 +133,7 @@ def test_a_partner_lead_reads_their_own_statement(page: Page, live_server, demo_
     for text in ("Q3 (Oct–Dec)", f"Outstanding (pledged, not yet received) {format_pounds(mine.outstanding)}"):
         expect(main).to_contain_text(text)
     assert axe_violations(page) == []
+    page.get_by_label("Financial year to report on").select_option("2013/14")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the report (PDF)").click()
+    assert download.value.suggested_filename.endswith("-2013-14.pdf")
