@@ -25,6 +25,8 @@ Not tracked, on purpose (`tests/test_history.py` holds this list against the reg
 - submitted pro-forma returns and their lines: append-only like the ledger (the database refuses UPDATE and
   DELETE); a request's events, which are themselves the history of its transitions; rejected secure-link
   attempts, a rate-limit counter cleared after a day;
+- a published decision's snapshots: append-only (the database refuses UPDATE and DELETE), each carrying the
+  SHA-256 of its PDF and of its data;
 - a user's password hash and last sign-in time: a hash is not for keeping in copies, and signing in is not a
   change to the record.
 

@@ -1,5 +1,6 @@
 """Admin for decision records: templates are set up here; decisions, their recommendations, sign-offs and events
-are searched and read.
+are searched and read, as are a report's sections, redactions and published snapshots (the snapshot's PDF and
+data are left out of the page; download the PDF from the decision's page).
 
 A decision changes only through its guarded transitions (`reports.decision_services`, on the pages and the API),
 which check who may act, stamp who and when, and keep its history; an edit here would skip all of that.
@@ -13,7 +14,16 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from commissioning.funding_admin import ReadOnlyMixin
-from reports.models import Decision, DecisionEvent, DecisionRecommendation, DecisionSignOff, DecisionTemplate
+from reports.models import (
+    Decision,
+    DecisionEvent,
+    DecisionRecommendation,
+    DecisionRedaction,
+    DecisionSection,
+    DecisionSignOff,
+    DecisionSnapshot,
+    DecisionTemplate,
+)
 
 
 @admin.register(DecisionTemplate)
@@ -78,3 +88,32 @@ class DecisionEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ("action", "decision__commission")
     search_fields = ("decision__reference", "note")
     list_select_related = ("decision", "by")
+
+
+@admin.register(DecisionSection)
+class DecisionSectionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("decision", "key", "exempt")
+    list_filter = ("key", "exempt", "decision__commission")
+    search_fields = ("body", "decision__reference")
+    list_select_related = ("decision",)
+
+
+@admin.register(DecisionRedaction)
+class DecisionRedactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("decision", "reason", "created_at", "created_by")
+    list_filter = ("decision__commission",)
+    search_fields = ("text", "reason", "decision__reference")
+    list_select_related = ("decision", "created_by")
+
+
+@admin.register(DecisionSnapshot)
+class DecisionSnapshotAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("decision", "version", "sha256", "created_at")
+    list_filter = ("decision__commission",)
+    search_fields = ("decision__reference", "sha256")
+    list_select_related = ("decision",)
+    fields = ("decision", "version", "sha256", "data_sha256", "created_at", "created_by")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("pdf", "data")

@@ -1,11 +1,15 @@
 """Decision records under `/api/v1/decisions/`: read by staff, moved through sign-off by actions that need the
-same permissions as the pages (`submit`, `sign-off`, `decide`, `return-to-draft`). Partner logins see none."""
+same permissions as the pages (`submit`, `sign-off`, `decide`, `return-to-draft`, `publish`). `pdf` downloads the
+decision's document: the published one from its snapshot, byte for byte, or else the report (a PCC decision: the
+notice) rendered live. Partner logins see none."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -14,8 +18,8 @@ from rest_framework.response import Response
 
 from commissioning.api import CommissionFilter, RolePermissions, scoped
 from commissioning.funding_api import valid
-from reports import decision_selectors, decision_services
-from reports.models import Decision, DecisionEvent, DecisionRecommendation, SignOffRole
+from reports import decision_documents, decision_selectors, decision_services, publication_services
+from reports.models import Decision, DecisionEvent, DecisionRecommendation, SectionKey, SignOffRole
 
 
 class RecommendationOutput(serializers.Serializer):
@@ -53,6 +57,19 @@ class PlanVersionLink(serializers.Serializer):
     label = serializers.CharField()
 
 
+class SectionOutput(serializers.Serializer):
+    key = serializers.ChoiceField(choices=SectionKey.choices)
+    body = serializers.CharField(help_text="Markdown, as written.")
+    exempt = serializers.BooleanField(help_text="Part II: withheld from the published report.")
+
+
+class SnapshotOutput(serializers.Serializer):
+    version = serializers.IntegerField()
+    sha256 = serializers.CharField(help_text="SHA-256 of the published PDF's bytes.")
+    data_sha256 = serializers.CharField(help_text="SHA-256 of the report's data, printed in the PDF's footer.")
+    created_at = serializers.DateTimeField()
+
+
 class DecisionOutput(serializers.Serializer):
     id = serializers.IntegerField()
     commission = serializers.IntegerField(source="commission_id")
@@ -85,6 +102,11 @@ class DecisionOutput(serializers.Serializer):
     reserve_drawdowns = LinkOutput(source="reserve_drawdowns.all", many=True, help_text="Drawdowns it approved.")
     carry_forwards = LinkOutput(source="carry_forwards.all", many=True, help_text="Carry-forwards it approved.")
     plan_versions = PlanVersionLink(source="plan_versions.all", many=True, help_text="Plan versions frozen for it.")
+    published_on = serializers.DateField(allow_null=True)
+    schedule_12a_paragraph = serializers.IntegerField(allow_null=True)
+    public_interest_reason = serializers.CharField()
+    sections = SectionOutput(source="sections.all", many=True, help_text="The report's prose sections.")
+    snapshots = SnapshotOutput(source="snapshots.all", many=True, help_text="Published versions, oldest first.")
 
 
 class SignOffInput(serializers.Serializer):
@@ -124,6 +146,8 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         "sign_off": ("reports.view_decision",),  # the service checks who may sign which role
         "decide": ("reports.view_decision", "commissioning.sign_off_decision"),
         "return_to_draft": ("reports.view_decision",),  # officers or sign-off holders, checked below
+        "publish": ("reports.view_decision", "reports.change_decision"),
+        "pdf": ("reports.view_decision",),
     }
 
     def get_queryset(self) -> Any:
@@ -173,3 +197,33 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = valid(ReturnInput, request)
         decision_services.decision_return_to_draft(decision=decision, by=user, **data)  # type: ignore[arg-type]
         return self._output(decision)
+
+    @extend_schema(request=None, responses={200: DecisionOutput})
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str) -> Response:
+        """Publish a decided decision: its public report and PDF are frozen in a snapshot with their SHA-256."""
+        decision = self.get_object()
+        publication_services.decision_publish(decision=decision, by=request.user)  # type: ignore[arg-type]
+        return self._output(decision)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request: Request, pk: str) -> HttpResponse:
+        """The decision's PDF: once published, the snapshot's bytes (header `X-Content-SHA256`); before, the report
+        (or a PCC decision's notice) as it stands, nothing redacted."""
+        decision = self.get_object()
+        snapshot = decision.snapshots.order_by("-version").first()  # type: ignore[attr-defined]
+        if snapshot is not None:
+            content = bytes(snapshot.pdf)
+        else:
+            data = decision_documents.document_context(decision, public=False)
+            content = (
+                decision_documents.cabinet_report_pdf(data)
+                if decision_documents.has_cabinet_report(decision)
+                else decision_documents.notice_pdf(data)
+            )
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{decision.reference.replace("/", "-")}.pdf"'
+        if snapshot is not None:
+            response["X-Content-SHA256"] = snapshot.sha256
+        return response

@@ -10,7 +10,8 @@ from django import forms
 from commissioning.forms import GovukFormMixin
 from commissioning.models import Commission
 from reports.decision_services import INPUT_FIELDS, DecisionInput, RecommendationResult
-from reports.models import Decision, DecisionRecommendation
+from reports.models import Decision, DecisionRecommendation, SectionKey
+from reports.publication_services import SectionInput
 
 DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"]
 DATE_HINT = "For example, 12/11/2013"
@@ -151,3 +152,71 @@ class DecideForm(GovukFormMixin, forms.Form):
             )
             for r in self.recommendations
         }
+
+
+class SectionsForm(GovukFormMixin, forms.Form):
+    """Every prose section of a cabinet report (Markdown), each with an exempt (Part II) box, then Part II."""
+
+    schedule_12a_paragraph = forms.TypedChoiceField(
+        label="Schedule 12A paragraph (when any section is exempt)",
+        choices=[("", "Not exempt")] + [(str(n), f"Paragraph {n}") for n in range(1, 8)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="The paragraph of Schedule 12A to the Local Government Act 1972 the exempt sections fall under.",
+    )
+    public_interest_reason = text_area(
+        "Public-interest reason (when any section is exempt)",
+        "Why the public interest in withholding the exempt sections outweighs disclosing them.",
+        rows=3,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        part_two = {name: self.fields.pop(name) for name in ("schedule_12a_paragraph", "public_interest_reason")}
+        for key in SectionKey:
+            self.fields[key.value] = text_area(
+                str(key.label), SECTION_HINTS.get(key.value, "Markdown: blank lines between paragraphs."), rows=8
+            )
+            self.fields[f"{key.value}_exempt"] = forms.BooleanField(
+                label=f"{key.label} is exempt (Part II): withhold it from the published report", required=False
+            )
+        self.fields.update(part_two)
+
+    def section_inputs(self) -> dict[str, SectionInput]:
+        return {
+            key: SectionInput(self.cleaned_data[key], self.cleaned_data[f"{key}_exempt"]) for key in SectionKey.values
+        }
+
+    @staticmethod
+    def initial_for(decision: Decision) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "schedule_12a_paragraph": decision.schedule_12a_paragraph,
+            "public_interest_reason": decision.public_interest_reason,
+        }
+        for section in decision.sections.all():  # type: ignore[attr-defined]
+            initial[section.key] = section.body
+            initial[f"{section.key}_exempt"] = section.exempt
+        return initial
+
+
+SECTION_HINTS = {
+    "service_model": "The introduction; the work-stream allocation table is generated from the allocations plan.",
+    "financial_implications": "The prose; the reserve, carry-forward and Year 1 tables are generated from the ledger.",
+    "background_papers": "One paper a line, starting each with '- ': title, date, contact.",
+}
+
+
+class RedactionForm(GovukFormMixin, forms.Form):
+    text = forms.CharField(
+        label="Words to remove",
+        help_text="Exactly as they appear; every occurrence is removed from the published report.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Enter the words to remove from the published report"},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=200,
+        help_text="Printed in their place, for example 'personal data'.",
+        error_messages={"required": "Give the reason for the redaction"},
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from commissioning.models import CarryForward, Commission, FundingPlanVersion, ReserveDrawdown, User
-from reports.models import Decision, DecisionEvent, DecisionSignOff, SignOffRole
+from reports.models import Decision, DecisionEvent, DecisionSignOff, DecisionSnapshot, SignOffRole
 
 VIEW = "reports.view_decision"
 
@@ -34,6 +34,8 @@ def decision_for_api() -> QuerySet[Decision]:
         Prefetch("reserve_drawdowns", queryset=ReserveDrawdown.objects.select_related("reserve", "financial_year")),
         Prefetch("carry_forwards", queryset=CarryForward.objects.select_related("from_year", "to_year")),
         "plan_versions",
+        "sections",
+        Prefetch("snapshots", queryset=DecisionSnapshot.objects.defer("pdf", "data").order_by("version")),
     )
 
 

@@ -117,7 +117,9 @@ class DecisionTemplate(models.Model):
 class DecisionQuerySet(models.QuerySet["Decision"]):
     def approving_funding(self) -> DecisionQuerySet:
         """Decisions that may approve funding: decided, and approved with or without amendments."""
-        return self.filter(status=Decision.Status.DECIDED, outcome__in=Decision.APPROVING)
+        return self.filter(
+            status__in=(Decision.Status.DECIDED, Decision.Status.PUBLISHED), outcome__in=Decision.APPROVING
+        )
 
 
 class Decision(models.Model):
@@ -128,6 +130,7 @@ class Decision(models.Model):
         SUBMITTED = "submitted", "Submitted for sign-off"
         SIGNED_OFF = "signed_off", "Signed off"
         DECIDED = "decided", "Decided"
+        PUBLISHED = "published", "Published"
 
     class Outcome(models.TextChoices):
         APPROVED = "approved", "Approved"
@@ -169,6 +172,19 @@ class Decision(models.Model):
     signed_off_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(_USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    schedule_12a_paragraph = models.PositiveSmallIntegerField(
+        "Schedule 12A paragraph",
+        null=True,
+        blank=True,
+        help_text="The paragraph (1 to 7) of Schedule 12A to the Local Government Act 1972 under which the exempt "
+        "(Part II) sections are withheld.",
+    )
+    public_interest_reason = models.TextField(
+        blank=True, help_text="Why the public interest in withholding the exempt sections outweighs disclosing them."
+    )
+    published_on = models.DateField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(_USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     objects = DecisionQuerySet.as_manager()
     history = AuditTrail()
@@ -183,18 +199,28 @@ class Decision(models.Model):
             models.CheckConstraint(condition=Q(number__gte=1), name="decision_number_positive"),
             models.CheckConstraint(condition=Q(is_key=False) | ~Q(key_reason=""), name="decision_key_has_reason"),
             models.CheckConstraint(
-                condition=~Q(status="decided") | (~Q(outcome="") & Q(decided_on__isnull=False)),
+                condition=~Q(status__in=["decided", "published"]) | (~Q(outcome="") & Q(decided_on__isnull=False)),
                 name="decision_decided_has_outcome_and_date",
             ),
             models.CheckConstraint(
-                condition=Q(status="decided") | Q(outcome=""), name="decision_outcome_only_when_decided"
+                condition=Q(status__in=["decided", "published"]) | Q(outcome=""),
+                name="decision_outcome_only_when_decided",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_on__isnull=False), name="decision_published_has_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(schedule_12a_paragraph__isnull=True)
+                | Q(schedule_12a_paragraph__gte=1, schedule_12a_paragraph__lte=7),
+                name="decision_schedule_12a_paragraph_1_to_7",
             ),
             models.CheckConstraint(
                 condition=~Q(outcome="approved_with_amendments") | ~Q(amendments=""),
                 name="decision_amendments_stated",
             ),
             models.CheckConstraint(
-                condition=~Q(status="decided", subject_to_call_in=True) | Q(effective_from__gt=models.F("decided_on")),
+                condition=~Q(status__in=["decided", "published"], subject_to_call_in=True)
+                | Q(effective_from__gt=models.F("decided_on")),
                 name="decision_call_in_effective_after_decided",
             ),
         ]
@@ -206,7 +232,12 @@ class Decision(models.Model):
     def approves_funding(self) -> bool:
         """Whether it may approve a reserve drawdown, a carry-forward or a plan version: decided and approved
         (with or without amendments). The core's approval services ask this, so they need not know the states."""
-        return self.status == self.Status.DECIDED and self.outcome in self.APPROVING
+        return self.status in (self.Status.DECIDED, self.Status.PUBLISHED) and self.outcome in self.APPROVING
+
+    @property
+    def is_decided(self) -> bool:
+        """Decided, whether or not published since."""
+        return self.status in (self.Status.DECIDED, self.Status.PUBLISHED)
 
     @property
     def is_editable(self) -> bool:
@@ -307,6 +338,7 @@ class DecisionEvent(models.Model):
         SIGNED_OFF = "signed_off", "Signed off by every required role"
         DECIDED = "decided", "Decided"
         RETURNED = "returned", "Returned to draft"
+        PUBLISHED = "published", "Published"
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -332,3 +364,89 @@ class DecisionEvent(models.Model):
     @property
     def to_label(self) -> str:
         return Decision.Status(self.to_status).label
+
+
+class SectionKey(models.TextChoices):
+    """The prose sections of a Report to the Cabinet Member (seed 002), in the order the report prints them. The
+    tables between them (work-streams, financial tables, appendices) are generated from the ledger."""
+
+    EXECUTIVE_SUMMARY = "executive_summary", "Executive summary"
+    BACKGROUND = "background", "Background and advice"
+    SERVICE_MODEL = "service_model", "The service model"
+    CONSULTATIONS = "consultations", "Consultations"
+    LEGAL_IMPLICATIONS = "legal_implications", "Legal and procurement"
+    FINANCIAL_IMPLICATIONS = "financial_implications", "Financial"
+    BACKGROUND_PAPERS = "background_papers", "List of background papers"
+
+
+class DecisionSection(models.Model):
+    """One prose section of a decision's report, in Markdown written by an officer; rendered without raw HTML
+    (`reports.markdown`). An exempt (Part II) section is withheld from the published report."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="sections")
+    key = models.CharField(max_length=30, choices=SectionKey.choices)
+    body = models.TextField(blank=True, help_text="Markdown: paragraphs, lists, emphasis and links; no HTML.")
+    exempt = models.BooleanField(
+        "Exempt (Part II)", default=False, help_text="Withheld from the published report under Schedule 12A."
+    )
+
+    history = AuditTrail()
+
+    class Meta:
+        verbose_name = "decision section"
+        ordering = ["decision", "key"]
+        constraints = [models.UniqueConstraint(fields=["decision", "key"], name="decision_section_once")]
+
+    def __str__(self) -> str:
+        return f"{self.decision.reference}: {self.get_key_display()}"
+
+
+class DecisionRedaction(models.Model):
+    """Text removed from the published report wherever it appears, with the reason printed in its place."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="redactions")
+    text = models.TextField(help_text="The exact words to remove from the published report.")
+    reason = models.CharField(max_length=200, help_text="Printed in place of the words, for example 'personal data'.")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(_USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    history = AuditTrail()
+
+    class Meta:
+        verbose_name = "decision redaction"
+        ordering = ["decision", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="decision_redaction_text"),
+            models.CheckConstraint(condition=~Q(reason=""), name="decision_redaction_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision.reference}: redaction ({self.reason})"
+
+
+class DecisionSnapshot(models.Model):
+    """A published report, frozen: every figure and text its PDF shows (`data`), the PDF itself and its SHA-256.
+    A PDF cannot print the hash of its own bytes, so its footer prints the hash of `data` instead. Append-only
+    (the database refuses UPDATE and DELETE); a version number is never used twice for a decision."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="snapshots")
+    version = models.PositiveIntegerField()
+    data = models.JSONField()
+    pdf = models.BinaryField()
+    sha256 = models.CharField("SHA-256", max_length=64, help_text="Of the PDF's bytes.")
+    data_sha256 = models.CharField(
+        "data SHA-256", max_length=64, help_text="Of `data` as canonical JSON; printed in the PDF's footer."
+    )
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(_USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "decision snapshot"
+        ordering = ["decision", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "version"], name="decision_snapshot_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="decision_snapshot_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision.reference} version {self.version}"

@@ -321,6 +321,8 @@ EVERY_PATH = {
     "/api/v1/decisions/{id}/sign-off/",
     "/api/v1/decisions/{id}/decide/",
     "/api/v1/decisions/{id}/return-to-draft/",
+    "/api/v1/decisions/{id}/publish/",
+    "/api/v1/decisions/{id}/pdf/",
     # Reserves (drawdowns nested), carry-forwards, a commission's pool and year-end.
     "/api/v1/reserves/",
     "/api/v1/reserves/{id}/",

@@ -267,7 +267,8 @@ def test_the_demo_has_the_november_2013_decision_approving_its_funding(settings)
     settings.DEMO_MODE = True
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     decision = Decision.objects.get(title__startswith="Strategy for the Joint Commission of Specialist")
-    assert (decision.reference, decision.status, decision.outcome) == ("CM001/13", "decided", "approved")
+    assert (decision.reference, decision.status, decision.outcome) == ("CM001/13", "published", "approved")
+    assert decision.published_on == dt.date(2013, 11, 12)
     assert decision.decision_maker == "Cabinet Member for Adult and Community Services (County Councillor Tony Martin)"
     assert (decision.notice_published_on, decision.due_on, decision.decided_on) == (
         dt.date(2013, 11, 11),

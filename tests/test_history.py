@@ -51,6 +51,7 @@ from partners.models import (
     RequestEvent,
     RequestLetter,
 )
+from reports.models import DecisionSnapshot
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,7 @@ NOT_TRACKED = {
     ProFormaReturnLine: "append-only, like its return",
     RequestEvent: "itself the history of a request letter's transitions, written once",
     RejectedLinkAttempt: "a rate-limit counter, cleared after a day; no one's work",
+    DecisionSnapshot: "append-only: the database refuses UPDATE and DELETE; carries the SHA-256 of its PDF and data",
 }
 # Fields left out of the versions of tracked models, and why.
 NOT_KEPT = {

@@ -28,7 +28,7 @@ from commissioning.demo_providers import demo_providers
 from commissioning.models import Commission, User
 from partners import services as partner_services
 from partners.models import Partner, ProFormaReturn
-from reports.demo_decisions import demo_decision
+from reports.demo_decisions import demo_decision, demo_decision_publish
 
 # Said in the audit trail of every change the loader makes: a command has no signed-in user to name.
 DEMO_REASON = "Loaded by the demo loader (manage.py load_demo), not by a signed-in user"
@@ -169,8 +169,10 @@ class Command(BaseCommand):
         # The reserve opens and is drawn into 2014/15 and 2015/16; the 2013/14 underspend is proposed and outline
         # approved for 2015/16, so it shows as provisional there until the County Treasurer confirms it. Both on
         # the Cabinet Member's decision of 12 November 2013 (seeds 001 and 002), recorded as a decision record.
-        demo_funding_history(commission, decision=demo_decision(commission))
+        decision = demo_decision(commission)
+        demo_funding_history(commission, decision=decision)
         services.allocations_post_to_ledger(financial_year=year2, by=None)
+        demo_decision_publish(decision)
 
     def _district_returns(self, commission: Commission) -> None:
         """The December 2012 letters, as the request workflow records them: issued on 18 December 2012 with a
