@@ -315,10 +315,24 @@ def may_sign(user: User, decision: Decision, role: str) -> bool:
 
 @transaction.atomic
 def decision_sign_off(
-    *, decision: Decision, role: str, by: User | None, printed_name: str = "", comment: str = ""
+    *,
+    decision: Decision,
+    role: str,
+    by: User | None,
+    printed_name: str = "",
+    comment: str = "",
+    signed_on: dt.date | None = None,
 ) -> DecisionSignOff:
     """Sign one of the template's roles on a submitted decision, with the signer's printed name (their full name
-    unless given). When every required role has signed, the decision is signed off."""
+    unless given). When every required role has signed, the decision is signed off.
+
+    `signed_on` records a signature made on paper on an earlier day (the demo's 2013 report); never a later one.
+    """
+    if signed_on is not None and signed_on > timezone.localdate():
+        raise ValidationError({"signed_on": "A sign-off cannot be dated in the future."})
+    signed_at = (
+        timezone.make_aware(dt.datetime.combine(signed_on, dt.time(12, 0))) if signed_on is not None else timezone.now()
+    )
     decision = _locked(decision)
     if by is not None and not may_sign(by, decision, role):
         raise PermissionDenied("You may not sign off this decision.")
@@ -342,7 +356,7 @@ def decision_sign_off(
         role=role,
         signed_by=by,
         printed_name=name,
-        signed_at=timezone.now(),
+        signed_at=signed_at,
         comment=comment.strip(),
     )
     _event(decision, action=DecisionEvent.Action.SIGNED, was=decision.status, by=by, note=SignOffRole(role).label)
@@ -350,7 +364,7 @@ def decision_sign_off(
     if set(required) <= signed:
         was = decision.status
         decision.status = Status.SIGNED_OFF
-        decision.signed_off_at = timezone.now()
+        decision.signed_off_at = signed_at
         decision.save(update_fields=["status", "signed_off_at"])
         _event(decision, action=DecisionEvent.Action.SIGNED_OFF, was=was, by=by)
     return sign_off

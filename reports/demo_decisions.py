@@ -23,6 +23,7 @@ TEMPLATE = "Report to the Cabinet Member"
 TITLE = "Strategy for the Joint Commission of Specialist Domestic Abuse Services in Lancashire"
 DECISION_MAKER = "Cabinet Member for Adult and Community Services (County Councillor Tony Martin)"
 DECIDED_ON = dt.date(2013, 11, 12)
+SIGNED_ON = dt.date(2013, 11, 12)  # the date the report bears (seed 002); the seeds give no other
 # Seed 002's recommendations, verbatim.
 RECOMMENDATIONS = (
     "Approve the use of Crime and Disorder reserve to meet the gap in funding over Years Two and Three of the joint "
@@ -76,7 +77,7 @@ def demo_decision(commission: Commission) -> Decision:
     )
     ds.decision_submit(decision=decision, by=None)
     for role, name in SIGNATURES.items():
-        ds.decision_sign_off(decision=decision, role=role.value, by=None, printed_name=name)
+        ds.decision_sign_off(decision=decision, role=role.value, by=None, printed_name=name, signed_on=SIGNED_ON)
     results = {number: ds.RecommendationResult("approved") for number in range(1, len(RECOMMENDATIONS) + 1)}
     return ds.decision_decide(
         decision=decision, outcome=Decision.Outcome.APPROVED, decided_on=DECIDED_ON, results=results, by=None

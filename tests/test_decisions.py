@@ -433,3 +433,15 @@ def test_a_reference_typed_by_hand_still_approves(commission, manager):
         by=manager,
     )
     assert (drawdown.decision, drawdown.decision_reference) == (None, "Cabinet Member decision, 12 November 2013")
+
+
+def test_a_paper_sign_off_keeps_its_day_and_a_future_day_is_refused(commission):
+    decision = submitted(cabinet_template(commission))
+    future = dt.date.today() + dt.timedelta(days=2)
+    with pytest.raises(ValidationError, match="cannot be dated in the future"):
+        ds.decision_sign_off(decision=decision, role="report_author", by=None, printed_name="A", signed_on=future)
+    assert not decision.sign_offs.exists()
+    ds.decision_sign_off(
+        decision=decision, role="report_author", by=None, printed_name="Mel Ormesher", signed_on=dt.date(2013, 11, 12)
+    )
+    assert decision.sign_offs.get().signed_at.date() == dt.date(2013, 11, 12)
