@@ -20,6 +20,10 @@ An approval names its decision by reference (text), or links the decision record
 the string foreign key `decision`): then the decision must be of the same commission, decided and approved, and its
 reference is copied into `decision_reference`.
 
+A linked decision subject to call-in takes effect on its effective-from date: posting what it approves before
+then dates the ledger transaction on that date, and the source reference says so (`call_in_posting`); the fund
+statement counts it as provisional until that date.
+
 `by=None` is the system itself (a data load or migration), which acts without a person's permissions; any person
 must hold the permission, and is refused with `PermissionDenied` otherwise.
 """
@@ -113,6 +117,24 @@ def approving_reference(decision: Any, commission_id: int, decision_reference: s
             }
         )
     return str(decision.reference)
+
+
+def _day(date: dt.date) -> str:
+    return f"{date.day} {date:%B %Y}"
+
+
+def call_in_posting(decision: Any, reference: str, date: dt.date | None) -> tuple[dt.date | None, str]:
+    """The date and source reference for posting what a decision approves, on `date` (today when None).
+
+    A decision subject to call-in whose effective-from date is later than the posting day postpones the posting to
+    that date, and the reference says so ("CM002/13: takes effect on 20 November 2013 (subject to call-in)");
+    otherwise both are as given. Read from the decision's own fields, so the core need not know its workflow."""
+    day = date or timezone.localdate()
+    effective = getattr(decision, "effective_from", None) if decision is not None else None
+    if decision is None or not decision.subject_to_call_in or effective is None or effective <= day:
+        return date, reference
+    named = "" if reference == decision.reference else f" {decision.reference}"
+    return effective, f"{reference}:{named} takes effect on {_day(effective)} (subject to call-in)"[:200]
 
 
 # Reserves ---------------------------------------------------------------------------------------------------
@@ -218,18 +240,20 @@ def reserve_drawdown_post(
     *, drawdown: ReserveDrawdown, by: User | None, date: dt.date | None = None
 ) -> ReserveDrawdown:
     """Post an approved drawdown to the ledger: from the reserve into the year's pool, with the decision as its
-    source reference. The ledger refuses more than the reserve holds."""
+    source reference, dated when a decision subject to call-in takes effect if that is later (`call_in_posting`).
+    The ledger refuses more than the reserve holds."""
     _require(by, "commissioning.change_reservedrawdown", "post a reserve drawdown")
     _locked(Reserve, drawdown.reserve_id)
     drawdown = _locked(ReserveDrawdown, drawdown.pk)
     _guard(drawdown, [Drawdown.APPROVED], "posted")
+    date, source_reference = call_in_posting(drawdown.decision, drawdown.decision_reference, date)
     tx = ledger.reserve_drawdown_post(
         reserve=drawdown.reserve,
         financial_year=drawdown.financial_year,
         amount=drawdown.amount,
         by=by,
         source=drawdown,
-        source_reference=drawdown.decision_reference,
+        source_reference=source_reference,
         date=date,
     )
     was = drawdown.status
@@ -406,20 +430,21 @@ def carry_forward_confirm(
 ) -> CarryForward:
     """Confirm an outline-approved carry-forward (the County Treasurer's confirmation) and post it: each part out
     of its work-stream's budget for the earlier year, the total into the later year's pool. The ledger refuses a
-    part larger than the work-stream's underspend in the ledger, and then nothing is written. Needs
-    `approve_funding`."""
+    part larger than the work-stream's underspend in the ledger, and then nothing is written. Dated when a decision
+    subject to call-in takes effect if that is later (`call_in_posting`). Needs `approve_funding`."""
     _require(by, APPROVE_FUNDING, "confirm a carry-forward")
     carry = _locked(CarryForward, carry_forward.pk)
     _guard(carry, [Carry.OUTLINE_APPROVED], "confirmed")
     reference = (reference or "").strip()
     parts = {part.work_stream: part.amount for part in carry.parts.select_related("work_stream")}
+    date, source_reference = call_in_posting(carry.decision, reference or carry.decision_reference, date)
     tx = ledger.carry_forward_post(
         from_year=carry.from_year,
         to_year=carry.to_year,
         parts=parts,
         by=by,
         source=carry,
-        source_reference=reference or carry.decision_reference,
+        source_reference=source_reference,
         date=date,
     )
     was = carry.status

@@ -18,8 +18,13 @@ pledge takes it off the pledged figure rather than showing as income of its own.
 | actual spend (work-stream, year) | spend account, all | as posted (debit) |
 
 Everything else is computed from those parts: income = pledged + drawdowns + carried in; variance = allocated −
-forecast (positive is an underspend); unallocated pool = income − allocated; secured = income; shortfall = plan −
-secured − provisional.
+forecast (positive is an underspend); unallocated pool = income − allocated; secured = income less what takes
+effect later; shortfall = plan − secured − provisional.
+
+A reserve drawdown or carry-forward posted with a date after the statement's day (`on`, today unless given: one
+approved by a decision subject to call-in is dated on the day the decision takes effect) is in the ledger, so in
+income, but counts as provisional, not secured, until that day: it is its own line, with `secured_from` and a
+`note` naming the decision. A reversal counts on the day of the transaction it reverses.
 
 Requested funding (the partners' contribution requests) and the plan (each year's budget) belong to other apps,
 which the core does not import; the caller passes them in (`reports.selectors.commission_fund_statement` does).
@@ -34,8 +39,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Case, DateField, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+from django.utils import timezone
 
 from commissioning.funding_selectors import provisional_funding
 from commissioning.models import Account, Commission, FinancialYear, LedgerTransaction, Posting, WorkStream
@@ -74,17 +80,24 @@ class PartnerIncome:
 
 @dataclass(frozen=True)
 class Drawdown:
+    """Drawn from a reserve into the year's pool: secured, or provisional until `secured_from` (a later date)."""
+
     reserve_id: int
     name: str
     amount: Decimal
+    secured_from: date | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class CarriedIn:
-    """Underspend of an earlier year carried forward into this year's pool (confirmed: it is posted)."""
+    """Underspend of an earlier year carried forward into this year's pool (confirmed: it is posted); secured, or
+    provisional until `secured_from` (a later date)."""
 
     from_year: FinancialYear
     amount: Decimal
+    secured_from: date | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,6 +176,11 @@ class YearStatement:
     def drawn_and_carried_in(self) -> Decimal:
         """Income from reserves and earlier years: drawdowns and carry-forwards in."""
         return self.drawn + self.carried_in_total
+
+    @property
+    def takes_effect_later(self) -> list[Drawdown | CarriedIn]:
+        """Drawdowns and carry-forwards posted but provisional until a later date, such as the end of call-in."""
+        return [line for line in [*self.drawdowns, *self.carried_in] if line.secured_from is not None]
 
     @property
     def income(self) -> Decimal:
@@ -247,17 +265,44 @@ class _Sums:
     """Posted sums keyed by (account kind, effective kind, the key parts that figure needs)."""
 
     sums: dict[tuple[Any, ...], Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    # Drawdowns and carry-forwards that take effect later: key → {(transaction id, its date): amount}.
+    later: dict[tuple[Any, ...], dict[tuple[int, date], Decimal]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(lambda: ZERO))
+    )
+    notes: dict[int, str] = field(default_factory=dict)
 
     def add(self, key: tuple[Any, ...], amount: Decimal) -> None:
         self.sums[key] += amount
 
+    def add_row(self, key: tuple[Any, ...], row: Mapping[str, Any]) -> None:
+        """Add a grouped row to the figure now, or to the later amounts when it takes effect after the day."""
+        if row["later_id"] is None:
+            self.add(key, row["total"])
+        else:
+            self.later[key][(row["later_id"], row["later_date"])] += row["total"]
+
+    def read_notes(self) -> None:
+        self.notes = _notes({pk for lines in self.later.values() for (pk, _), amount in lines.items() if amount})
+
     def get(self, *key: Any) -> Decimal:
         return self.sums.get(key, ZERO)
 
+    def get_later(self, *key: Any) -> list[tuple[date, str, Decimal]]:
+        """(date, note, amount) of each transaction of the figure that takes effect later, by date."""
+        lines = self.later.get(key, {})
+        return sorted((day, self.notes[pk], amount) for (pk, day), amount in lines.items() if amount)
 
-def _grouped(commission: Commission, *, dated_from: date | None, dated_to: date | None) -> QuerySet[Posting]:
+
+def _later(on: date) -> Q:
+    """A drawdown or carry-forward (or a reversal of one) dated after `on`, by the date of the one reversed."""
+    later = Q(transaction__reverses__isnull=True, transaction__date__gt=on) | Q(transaction__reverses__date__gt=on)
+    return later & Q(effective_kind__in=[Kind.RESERVE_DRAWDOWN, Kind.CARRY_FORWARD])
+
+
+def _grouped(commission: Commission, *, dated_from: date | None, dated_to: date | None, on: date) -> QuerySet[Posting]:
     """One row per group of postings with their sum, in one query, however many transactions there are; only
-    transactions dated within `dated_from`–`dated_to` (inclusive; either end open when None)."""
+    transactions dated within `dated_from`–`dated_to` (inclusive; either end open when None). Postings that take
+    effect after `on` are grouped by the transaction (or the one it reverses), with its date."""
     postings = Posting.objects.filter(account__commission=commission)
     if dated_from is not None:
         postings = postings.filter(transaction__date__gte=dated_from)
@@ -265,6 +310,16 @@ def _grouped(commission: Commission, *, dated_from: date | None, dated_to: date 
         postings = postings.filter(transaction__date__lte=dated_to)
     return (
         postings.annotate(effective_kind=_effective_kind())
+        .annotate(
+            later_id=Case(
+                When(_later(on), then=Coalesce(F("transaction__reverses_id"), F("transaction_id"))),
+                output_field=IntegerField(),
+            ),
+            later_date=Case(
+                When(_later(on), then=Coalesce(F("transaction__reverses__date"), F("transaction__date"))),
+                output_field=DateField(),
+            ),
+        )
         .values(
             "account__kind",
             "account__financial_year_id",
@@ -275,10 +330,39 @@ def _grouped(commission: Commission, *, dated_from: date | None, dated_to: date 
             "account__reserve__name",
             "transaction__financial_year_id",
             "effective_kind",
+            "later_id",
+            "later_date",
         )
         .annotate(total=Sum("amount"))
         .order_by()
     )
+
+
+def _notes(transaction_ids: set[int]) -> dict[int, str]:
+    """Why each transaction takes effect later: the decision subject to call-in that approved its drawdown or
+    carry-forward. One query, only when there is such a transaction."""
+    if not transaction_ids:
+        return {}
+    rows = LedgerTransaction.objects.filter(pk__in=transaction_ids).values(
+        "pk",
+        "date",
+        "reserve_drawdown__decision__reference",
+        "reserve_drawdown__decision__subject_to_call_in",
+        "carry_forward__decision__reference",
+        "carry_forward__decision__subject_to_call_in",
+    )
+    notes = {}
+    for row in rows:
+        day = f"{row['date'].day} {row['date']:%B %Y}"
+        reference = row["reserve_drawdown__decision__reference"] or row["carry_forward__decision__reference"]
+        call_in = (
+            row["reserve_drawdown__decision__subject_to_call_in"] or row["carry_forward__decision__subject_to_call_in"]
+        )
+        if reference and call_in:
+            notes[row["pk"]] = f"Approved by {reference}, subject to call-in: secured from {day}"
+        else:
+            notes[row["pk"]] = f"Dated {day}: secured from then"
+    return notes
 
 
 def fund_statement(
@@ -289,18 +373,22 @@ def fund_statement(
     provisional: Mapping[int, Decimal] | None = None,
     dated_from: date | None = None,
     dated_to: date | None = None,
+    on: date | None = None,
 ) -> FundStatement:
-    """The commission's fund statement, every year, in three queries (the postings grouped and summed, the years,
-    the work-streams), however many transactions there are.
+    """The commission's fund statement, every year, as it stands on `on` (today unless given), in three queries
+    (the postings grouped and summed, the years, the work-streams), however many transactions there are, and a
+    fourth when a drawdown or carry-forward takes effect after `on`.
 
     `dated_from` and `dated_to` (inclusive) limit it to transactions dated in that range: the movements of a
     quarter, or with `dated_to` alone the position at a quarter's end. Without them, every transaction counts.
 
     `requested`, `plan` and `provisional` are amounts by financial-year id: the sum of the partners' contribution
     requests, the year's budget, and outline-approved carry-forwards into the year. A year missing from `plan`
-    has no plan, so no shortfall; missing from the others, £0.
+    has no plan, so no shortfall; missing from the others, £0. Drawdowns and carry-forwards posted with a date
+    after `on` are added to provisional rather than secured.
     """
     requested, plan, provisional = requested or {}, plan or {}, provisional or {}
+    on = on or timezone.localdate()
     years = list(commission.years.order_by("number"))
     streams = {stream.pk: stream for stream in commission.work_streams.order_by("position", "name")}
 
@@ -309,7 +397,7 @@ def fund_statement(
     reserve_names: dict[int, str] = {}
     partner_years: set[tuple[int, int]] = set()
     stream_years: set[tuple[int, int]] = set()
-    for row in _grouped(commission, dated_from=dated_from, dated_to=dated_to):
+    for row in _grouped(commission, dated_from=dated_from, dated_to=dated_to, on=on):
         kind, effective, total = row["account__kind"], row["effective_kind"], row["total"]
         account_year, tx_year = row["account__financial_year_id"], row["transaction__financial_year_id"]
         partner_id, stream_id, reserve_id = (
@@ -326,9 +414,10 @@ def fund_statement(
             sums.add((kind, effective, account_year, stream_id), total)
         elif reserve_id is not None:
             reserve_names[reserve_id] = row["account__reserve__name"]
-            sums.add((kind, effective, tx_year, reserve_id), total)
+            sums.add_row((kind, effective, tx_year, reserve_id), row)
         elif kind == AccountKind.POOL:
-            sums.add((kind, effective, account_year, tx_year), total)
+            sums.add_row((kind, effective, account_year, tx_year), row)
+    sums.read_notes()
 
     statements = []
     for year in years:
@@ -344,16 +433,8 @@ def fund_statement(
             if year_id == year.pk
         ]
         partners.sort(key=lambda line: (line.name, line.partner_id))
-        drawdowns = [
-            Drawdown(reserve_id, reserve_names[reserve_id], amount)
-            for reserve_id in sorted(reserve_names, key=lambda pk: (reserve_names[pk], pk))
-            if (amount := sums.get(AccountKind.RESERVE, Kind.RESERVE_DRAWDOWN, year.pk, reserve_id))
-        ]
-        carried_in = [
-            CarriedIn(from_year=source, amount=amount)
-            for source in years
-            if (amount := -sums.get(AccountKind.POOL, Kind.CARRY_FORWARD, year.pk, source.pk))
-        ]
+        drawdowns = _drawdowns(sums, year, reserve_names)
+        carried_in = _carried_in(sums, year, years)
         lines = [
             StreamFigures(
                 work_stream=stream,
@@ -367,19 +448,43 @@ def fund_statement(
             for stream in streams.values()
             if stream.is_pooled or (year.pk, stream.pk) in stream_years
         ]
+        pending = _total(line.amount for line in [*drawdowns, *carried_in] if line.secured_from is not None)
         secured = (
             _total(line.pledged for line in partners)
             + _total(line.amount for line in drawdowns)
             + _total(line.amount for line in carried_in)
+            - pending
         )
         position = FundingPosition(
             requested=requested.get(year.pk, ZERO),
             secured=secured,
-            provisional=provisional.get(year.pk, ZERO),
+            provisional=provisional.get(year.pk, ZERO) + pending,
             plan=plan.get(year.pk),
         )
         statements.append(YearStatement(year, partners, drawdowns, carried_in, lines, position))
     return FundStatement(commission=commission, years=statements, arrears=_arrears(statements))
+
+
+def _drawdowns(sums: _Sums, year: FinancialYear, reserve_names: dict[int, str]) -> list[Drawdown]:
+    """The year's drawdowns: each reserve's secured total, then each one that takes effect later."""
+    lines = []
+    for reserve_id in sorted(reserve_names, key=lambda pk: (reserve_names[pk], pk)):
+        if amount := sums.get(AccountKind.RESERVE, Kind.RESERVE_DRAWDOWN, year.pk, reserve_id):
+            lines.append(Drawdown(reserve_id, reserve_names[reserve_id], amount))
+        for day, note, amount in sums.get_later(AccountKind.RESERVE, Kind.RESERVE_DRAWDOWN, year.pk, reserve_id):
+            lines.append(Drawdown(reserve_id, reserve_names[reserve_id], amount, day, note))
+    return lines
+
+
+def _carried_in(sums: _Sums, year: FinancialYear, years: list[FinancialYear]) -> list[CarriedIn]:
+    """The year's carry-forwards in: each earlier year's secured total, then each one that takes effect later."""
+    lines = []
+    for source in years:
+        if amount := -sums.get(AccountKind.POOL, Kind.CARRY_FORWARD, year.pk, source.pk):
+            lines.append(CarriedIn(from_year=source, amount=amount))
+        for day, note, amount in sums.get_later(AccountKind.POOL, Kind.CARRY_FORWARD, year.pk, source.pk):
+            lines.append(CarriedIn(source, -amount, day, note))
+    return lines
 
 
 def _arrears(statements: list[YearStatement]) -> list[PartnerArrears]:

@@ -66,14 +66,17 @@ def planned_allocations(commission: Commission) -> dict[tuple[int, int], Decimal
     }
 
 
-def commission_fund_statement(commission: Commission) -> statement.FundStatement:
-    """The fund statement with the funding position filled in: requested from the contribution requests, the
-    plan from the year budgets, provisional from `statement.provisional_funding_for`. Five queries."""
+def commission_fund_statement(commission: Commission, *, on: date | None = None) -> statement.FundStatement:
+    """The fund statement as it stands on `on` (today unless given) with the funding position filled in:
+    requested from the contribution requests, the plan from the year budgets, provisional from
+    `statement.provisional_funding_for` and the drawdowns and carry-forwards that take effect after `on`. Five
+    queries, and one more when something takes effect later."""
     return statement.fund_statement(
         commission,
         requested=requested_by_year(requested_amounts(commission)),
         plan=plan_by_year(commission),
         provisional=statement.provisional_funding_for(commission),
+        on=on,
     )
 
 
@@ -91,7 +94,8 @@ def plan_snapshot(commission: Commission) -> dict[str, Any]:
     - `position`: each year's plan (its budget, or null), requested, secured and provisional funding;
     - `partners`: per partner and year, the amount requested and the amount secured (pledged in the ledger);
     - `reserves`: each reserve's drawdowns by year;
-    - `carry_forwards`: confirmed ones (posted: from a year to a later one) and provisional ones (into a year);
+    - `carry_forwards`: confirmed ones (posted and in effect: from a year to a later one) and provisional ones
+      (into a year: outline approved, or posted to take effect later);
     - `work_streams`: per work-stream and year, the allocation planned (null where the plan has none) and posted.
 
     Six queries, however many transactions, requests or allocations there are.
@@ -121,11 +125,14 @@ def plan_snapshot(commission: Commission) -> dict[str, Any]:
             secured[(line.partner_id, year.pk)] = line.pledged
         for drawdown in year_statement.drawdowns:
             reserve_names[drawdown.reserve_id] = drawdown.name
-            drawn[(drawdown.reserve_id, year.pk)] = drawdown.amount
+            # Everything drawn, whether secured or taking effect later (a reserve may have a line of each).
+            drawn[(drawdown.reserve_id, year.pk)] = drawn.get((drawdown.reserve_id, year.pk), ZERO) + drawdown.amount
         for stream_line in year_statement.streams:
             streams.setdefault(stream_line.work_stream.pk, stream_line.work_stream.name)
             allocated[(stream_line.work_stream.pk, year.pk)] = stream_line.allocated
         for carried in year_statement.carried_in:
+            if carried.secured_from is not None:
+                continue  # provisional until it takes effect, so in the year's provisional amount below
             carry_forwards.append(
                 {
                     "from": carried.from_year.label,
