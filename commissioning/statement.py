@@ -248,6 +248,11 @@ class FundStatement:
         return next(statement for statement in self.years if statement.year.pk == year_id)
 
     @property
+    def takes_effect_later(self) -> list[tuple[FinancialYear, Drawdown | CarriedIn]]:
+        """Every year's drawdowns and carry-forwards posted but provisional until a later date, with the year."""
+        return [(statement.year, line) for statement in self.years for line in statement.takes_effect_later]
+
+    @property
     def arrears_total(self) -> Decimal:
         return _total(partner.outstanding for partner in self.arrears)
 

@@ -48,14 +48,25 @@ class PartnerIncomeOutput(serializers.Serializer):
     outstanding = _money(help_text="Pledged − received; negative when the partner has paid more than it pledged.")
 
 
+SECURED_FROM = (
+    "Null when secured; else the later date it takes effect on (a decision subject to call-in), until which it "
+    "counts as provisional."
+)
+NOTE = "Why it takes effect later, e.g. 'Approved by CM002/13, subject to call-in: secured from 17 November 2013'."
+
+
 class StatementDrawdownOutput(serializers.Serializer):
     reserve = StatementReserveReference(source="*")
     amount = _money()
+    secured_from = serializers.DateField(allow_null=True, help_text=SECURED_FROM)
+    note = serializers.CharField(help_text=NOTE)
 
 
 class CarriedInOutput(serializers.Serializer):
     from_year = FinancialYearField()
     amount = _money()
+    secured_from = serializers.DateField(allow_null=True, help_text=SECURED_FROM)
+    note = serializers.CharField(help_text=NOTE)
 
 
 class WorkStreamFiguresOutput(serializers.Serializer):
@@ -69,8 +80,14 @@ class WorkStreamFiguresOutput(serializers.Serializer):
 
 class FundingPositionOutput(serializers.Serializer):
     requested = _money(help_text="The partners' contribution requests for the year.")
-    secured = _money(help_text="Posted income: pledges, reserve drawdowns and confirmed carry-forwards in.")
-    provisional = _money(help_text="Carry-forwards into the year with outline approval, not yet confirmed.")
+    secured = _money(
+        help_text="Posted income in effect: pledges, reserve drawdowns and confirmed carry-forwards in, less those "
+        "that take effect later."
+    )
+    provisional = _money(
+        help_text="Carry-forwards into the year with outline approval, not yet confirmed, and drawdowns and "
+        "carry-forwards posted to take effect later (a decision subject to call-in)."
+    )
     plan = _money(allow_null=True, help_text="The year's budget; null when none is set.")
     shortfall = _money(allow_null=True, help_text="Plan − secured − provisional; negative is a surplus.")
 

@@ -215,7 +215,9 @@ def test_the_statement_reads_as_the_hand_checked_table(as_user, auditor, book):
         "shortfall": None,
     }
     assert data["arrears_total"] == "35000.00"
-    assert data["years"][2]["carried_in"] == [{"from_year": "2013/14", "amount": "2400.00"}]
+    assert data["years"][2]["carried_in"] == [
+        {"from_year": "2013/14", "amount": "2400.00", "secured_from": None, "note": ""}
+    ]
 
 
 def test_the_statement_narrows_to_a_year_or_says_why_not(as_user, auditor, book):
@@ -223,7 +225,12 @@ def test_the_statement_narrows_to_a_year_or_says_why_not(as_user, auditor, book)
     data = as_user(auditor).get(url, {"financial_year": "2014/15"}).json()
     assert [year["financial_year"] for year in data["years"]] == ["2014/15"]
     assert data["years"][0]["drawdowns"] == [
-        {"reserve": {"id": book.reserve.pk, "name": "Crime and Disorder reserve"}, "amount": "321000.00"}
+        {
+            "reserve": {"id": book.reserve.pk, "name": "Crime and Disorder reserve"},
+            "amount": "321000.00",
+            "secured_from": None,
+            "note": "",
+        }
     ]
     response = as_user(auditor).get(url, {"financial_year": "2019/20"})
     assert response.status_code == 400

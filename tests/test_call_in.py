@@ -13,10 +13,13 @@ The book, worked out by hand (the Lancashire plan of `tests.funding_support`):
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.urls import reverse
+from pypdf import PdfReader
 
 from commissioning import funding_services as fs
 from commissioning import ledger, statement
@@ -222,3 +225,64 @@ def test_a_plan_frozen_during_call_in_counts_the_carry_forward_once(book):
         {"from": "2013/14", "to": "2014/15", "status": "confirmed", "amount": "10000.00"}
     ]
     assert snapshot["position"]["secured"]["2014/15"] == "17000.00"
+
+
+NOTE = "Approved by CM002/13, subject to call-in: secured from 17 November 2013"
+
+
+@pytest.fixture
+def posted(book):  # type: ignore[no-untyped-def]
+    """The £730,000 drawdown on CM002/13, posted on 12 November 2013 to take effect on 17 November."""
+    plan, _, decision = book
+    with time_machine.travel(dt.datetime(2013, 11, 12, 10, tzinfo=TZ), tick=False):
+        fs.reserve_drawdown_post(drawdown=_drawdown(plan, decision), by=None)
+    return plan
+
+
+def test_the_statement_page_explains_what_takes_effect_later(as_user, auditor, posted):
+    """On 16 November 2013 the page lists the drawdown as provisional with its decision, and the secured and
+    provisional columns say so (secured £7,000, provisional £730,000 for 2014/15); from 17 November it is
+    secured and the explanation has gone."""
+    url = reverse("fund-statement", args=[posted.commission.pk]) + "?year=2014"
+    with time_machine.travel(dt.datetime(2013, 11, 16, 10, tzinfo=TZ), tick=False):
+        page = as_user(auditor).get(url).content.decode()
+    assert "Posted, but provisional until the decision takes effect:" in page
+    assert f"2014/15: £730,000 drawn from Crime and Disorder reserve. {NOTE}." in page
+    assert f'<span class="govuk-hint govuk-!-margin-bottom-0">{NOTE}</span>' in page
+    assert "Funding by source and financial year, including what takes effect later" in page
+    with time_machine.travel(dt.datetime(2013, 11, 17, 10, tzinfo=TZ), tick=False):
+        page = as_user(auditor).get(url).content.decode()
+    assert "Posted, but provisional" not in page
+    assert NOTE not in page
+    assert "Secured funding by source and financial year" in page
+
+
+def test_the_statement_api_gives_the_date_it_is_secured_from(as_user, auditor, posted):
+    url = reverse("api:commission-statement", args=[posted.commission.pk])
+    with time_machine.travel(dt.datetime(2013, 11, 16, 10, tzinfo=TZ), tick=False):
+        year = as_user(auditor).get(url, {"financial_year": "2014/15"}).json()["years"][0]
+    assert year["drawdowns"] == [
+        {
+            "reserve": {"id": posted.reserve.pk, "name": "Crime and Disorder reserve"},
+            "amount": "730000.00",
+            "secured_from": "2013-11-17",
+            "note": NOTE,
+        }
+    ]
+    assert (year["position"]["secured"], year["position"]["provisional"]) == ("7000.00", "730000.00")
+    assert year["position"]["shortfall"] == "765449.00"
+    with time_machine.travel(dt.datetime(2013, 11, 17, 10, tzinfo=TZ), tick=False):
+        year = as_user(auditor).get(url, {"financial_year": "2014/15"}).json()["years"][0]
+    assert (year["drawdowns"][0]["secured_from"], year["drawdowns"][0]["note"]) == (None, "")
+    assert (year["position"]["secured"], year["position"]["provisional"]) == ("737000.00", "0.00")
+
+
+def test_the_commission_summary_pdf_explains_what_takes_effect_later(as_user, officer, posted):
+    with time_machine.travel(dt.datetime(2013, 11, 16, 10, tzinfo=TZ), tick=False):
+        response = as_user(officer).get(reverse("commission-summary-pdf", args=[posted.commission.pk]))
+    assert response.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = " ".join(text.split())
+    assert "Posted, but provisional until the decision takes effect:" in text
+    assert "2014/15: £730,000 drawn from Crime and Disorder reserve." in text
+    assert "Approved by CM002/13, subject to call-in: secured from 17 November 2013" in text
