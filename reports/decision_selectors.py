@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from commissioning.models import CarryForward, Commission, FundingPlanVersion, ReserveDrawdown, User
 from reports.models import Decision, DecisionEvent, DecisionSignOff, DecisionSnapshot, SignOffRole
@@ -69,6 +71,21 @@ class DecisionDetail:
     def approves_anything(self) -> bool:
         return bool(self.drawdowns or self.carry_forwards or self.plan_versions)
 
+    @property
+    def call_in_ends(self) -> dt.date | None:
+        """The day an approving decision subject to call-in takes effect; None for any other decision. What it
+        approves is posted with that date if posted before it, and counts as provisional funding until then."""
+        decision = self.decision
+        if decision.subject_to_call_in and decision.approves_funding and decision.effective_from:
+            return decision.effective_from
+        return None
+
+    @property
+    def call_in_pending(self) -> bool:
+        """Whether the decision is still to take effect at the end of call-in (today is before it)."""
+        ends = self.call_in_ends
+        return ends is not None and ends > timezone.localdate()
+
 
 def decision_detail(decision: Decision) -> DecisionDetail:
     """Everything the decision's page shows: recommendations, a block per required role in the template's order,
@@ -82,11 +99,13 @@ def decision_detail(decision: Decision) -> DecisionDetail:
         events=list(decision.events.select_related("by").order_by("at", "pk")),  # type: ignore[attr-defined]
         drawdowns=list(
             ReserveDrawdown.objects.filter(decision=decision)
-            .select_related("reserve", "financial_year")
+            .select_related("reserve", "financial_year", "transaction")
             .order_by("financial_year__number", "pk")
         ),
         carry_forwards=list(
-            CarryForward.objects.filter(decision=decision).select_related("from_year", "to_year").order_by("pk")
+            CarryForward.objects.filter(decision=decision)
+            .select_related("from_year", "to_year", "transaction")
+            .order_by("pk")
         ),
         plan_versions=list(FundingPlanVersion.objects.filter(decision=decision).order_by("number")),
     )

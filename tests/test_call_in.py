@@ -286,3 +286,28 @@ def test_the_commission_summary_pdf_explains_what_takes_effect_later(as_user, of
     assert "Posted, but provisional until the decision takes effect:" in text
     assert "2014/15: £730,000 drawn from Crime and Disorder reserve." in text
     assert "Approved by CM002/13, subject to call-in: secured from 17 November 2013" in text
+
+
+def test_the_decision_page_says_when_its_approval_takes_effect(as_user, auditor, book):
+    """CM002/13 approves the £730,000 drawdown, posted on 12 November 2013 and dated 17 November 2013."""
+    plan, plain, decision = book
+    with time_machine.travel(dt.datetime(2013, 11, 12, 10, tzinfo=TZ), tick=False):
+        fs.reserve_drawdown_post(drawdown=_drawdown(plan, decision), by=None)
+    url = reverse("decision-detail", args=[plan.commission.pk, decision.pk])
+    with time_machine.travel(dt.datetime(2013, 11, 16, 10, tzinfo=TZ), tick=False):
+        page = as_user(auditor).get(url).content.decode()
+    assert (
+        "Subject to call-in: what it approves takes effect on 17 November 2013. A reserve drawdown or "
+        "carry-forward posted before then is dated 17 November 2013 and counts as provisional funding, not "
+        "secured, until that day." in page
+    )
+    assert "into 2014/15</a> (posted, dated 17 November 2013)" in page
+    with time_machine.travel(dt.datetime(2013, 11, 17, 10, tzinfo=TZ), tick=False):
+        page = as_user(auditor).get(url).content.decode()
+    assert (
+        "Subject to call-in, it took effect on 17 November 2013: a reserve drawdown or carry-forward it approves "
+        "counts as secured funding once posted." in page
+    )
+    page = as_user(auditor).get(reverse("decision-detail", args=[plan.commission.pk, plain.pk])).content.decode()
+    assert "takes effect on" not in page
+    assert "Subject to call-in," not in page
