@@ -311,3 +311,16 @@ def test_the_decision_page_says_when_its_approval_takes_effect(as_user, auditor,
     page = as_user(auditor).get(reverse("decision-detail", args=[plan.commission.pk, plain.pk])).content.decode()
     assert "takes effect on" not in page
     assert "Subject to call-in," not in page
+
+
+def test_the_fund_statement_report_marks_what_takes_effect_later(as_user, auditor, posted):
+    """The annual report for 2014/15 produced on 16 November 2013: secured £7,000, provisional £730,000."""
+    url = reverse("fund-statement-pdf", args=[posted.commission.pk])
+    with time_machine.travel(dt.datetime(2013, 11, 16, 10, tzinfo=TZ), tick=False):
+        response = as_user(auditor).get(url, {"report-year": "2014", "report-period": "annual"})
+    assert response.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = " ".join(text.split())
+    assert f"Drawn from Crime and Disorder reserve into 2014/15 (provisional: {NOTE})" in text
+    assert "Secured £7,000" in text
+    assert "Provisional £730,000" in text
