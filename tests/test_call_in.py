@@ -324,3 +324,18 @@ def test_the_fund_statement_report_marks_what_takes_effect_later(as_user, audito
     assert f"Drawn from Crime and Disorder reserve into 2014/15 (provisional: {NOTE})" in text
     assert "Secured £7,000" in text
     assert "Provisional £730,000" in text
+
+
+def test_a_drawdown_posted_with_a_later_date_is_provisional_until_it_without_a_decision(book):
+    """Approved by a typed reference (no decision record) and posted with the date 1 December 2013: on
+    16 November it is provisional (secured £7,000, provisional £730,000) with a note that names no decision."""
+    plan, *_ = book
+    drawdown = fs.reserve_drawdown_propose(
+        reserve=plan.reserve, financial_year=plan.year(2), amount=D("730000"), reason="Gap in funding", by=None
+    )
+    drawdown = fs.reserve_drawdown_approve(drawdown=drawdown, decision_reference="Treasurer, 10/11/2013", by=None)
+    drawdown = fs.reserve_drawdown_post(drawdown=drawdown, by=None, date=dt.date(2013, 12, 1))
+    assert drawdown.transaction.source_reference == "Treasurer, 10/11/2013"
+    secured, provisional, _, year = _position(plan, dt.date(2013, 11, 16))
+    assert (secured, provisional) == (D("7000"), D("730000"))
+    assert [line.note for line in year.drawdowns] == ["Dated 1 December 2013: secured from then"]
