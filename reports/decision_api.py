@@ -76,6 +76,7 @@ class DecisionOutput(serializers.Serializer):
     template = serializers.CharField(source="template.name")
     kind = serializers.CharField(source="template.kind")
     sign_off_roles = serializers.ListField(source="template.sign_off_roles", child=serializers.CharField())
+    classification = serializers.CharField(source="template.classification")
     reference = serializers.CharField()
     title = serializers.CharField()
     decision_maker = serializers.CharField()
