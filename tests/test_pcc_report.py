@@ -20,6 +20,7 @@ from reports import decision_documents
 from reports import decision_services as ds
 from reports import publication_services as ps
 from reports.models import Decision, DecisionSection
+from tests import decision_support as support
 from tests import factories
 from tests.test_pdf import PNG_1X1, _image_count, counting_server  # noqa: F401 (a fixture)
 
@@ -311,3 +312,15 @@ def test_the_api_and_the_pages_give_the_pcc_report_and_the_notice_separately(see
     published = client.get(f"/api/v1/decisions/{seed_003.pk}/pdf/")
     assert published.content == bytes(snapshot.pdf)
     assert published["X-Content-SHA256"] == snapshot.sha256
+
+
+def test_a_cabinet_decision_keeps_its_own_sections_and_refuses_the_pcc_ones(commission, as_persona):
+    decision = support.draft(support.cabinet_template(commission))
+    with pytest.raises(ValidationError) as error:
+        ps.sections_update(decision=decision, sections={"purpose": ps.SectionInput("To seek approval.")}, by=None)
+    assert error.value.messages == ["A Report to the Cabinet Member has no section purpose."]
+    assert not DecisionSection.objects.exists()
+    html = as_persona("officer").get(reverse("decision-sections", args=[commission.pk, decision.pk])).content.decode()
+    assert html.index("Executive summary") < html.index("Legal and procurement") < html.index("List of background")
+    assert "Police and Crime Plan" not in html
+    assert "Purpose of report" not in html
