@@ -28,7 +28,7 @@ from reports.models import (
 
 @admin.register(DecisionTemplate)
 class DecisionTemplateAdmin(admin.ModelAdmin):
-    list_display = ("name", "commission", "kind", "reference_pattern", "sign_off_roles")
+    list_display = ("name", "commission", "kind", "reference_pattern", "sign_off_roles", "classification")
     list_filter = ("kind", "commission")
     search_fields = ("name", "reference_pattern", "commission__name")
 

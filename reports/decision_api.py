@@ -1,7 +1,7 @@
 """Decision records under `/api/v1/decisions/`: read by staff, moved through sign-off by actions that need the
 same permissions as the pages (`submit`, `sign-off`, `decide`, `return-to-draft`, `publish`). `pdf` downloads the
-decision's document: the published one from its snapshot, byte for byte, or else the report (a PCC decision: the
-notice) rendered live. Partner logins see none."""
+decision's document: the published one from its snapshot, byte for byte, or else the report (the cabinet report or
+the PCC decision report) rendered live. Partner logins see none."""
 
 from __future__ import annotations
 
@@ -76,6 +76,7 @@ class DecisionOutput(serializers.Serializer):
     template = serializers.CharField(source="template.name")
     kind = serializers.CharField(source="template.kind")
     sign_off_roles = serializers.ListField(source="template.sign_off_roles", child=serializers.CharField())
+    classification = serializers.CharField(source="template.classification")
     reference = serializers.CharField()
     title = serializers.CharField()
     decision_maker = serializers.CharField()
@@ -210,18 +211,14 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["get"])
     def pdf(self, request: Request, pk: str) -> HttpResponse:
         """The decision's PDF: once published, the snapshot's bytes (header `X-Content-SHA256`); before, the report
-        (or a PCC decision's notice) as it stands, nothing redacted."""
+        (the cabinet report or the PCC decision report) as it stands, nothing redacted."""
         decision = self.get_object()
         snapshot = decision.snapshots.order_by("-version").first()  # type: ignore[attr-defined]
         if snapshot is not None:
             content = bytes(snapshot.pdf)
         else:
             data = decision_documents.document_context(decision, public=False)
-            content = (
-                decision_documents.cabinet_report_pdf(data)
-                if decision_documents.has_cabinet_report(decision)
-                else decision_documents.notice_pdf(data)
-            )
+            content = decision_documents.report_pdf(data)
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{decision.reference.replace("/", "-")}.pdf"'
         if snapshot is not None:

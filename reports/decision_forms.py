@@ -10,7 +10,7 @@ from django import forms
 from commissioning.forms import GovukFormMixin
 from commissioning.models import Commission
 from reports.decision_services import INPUT_FIELDS, DecisionInput, RecommendationResult
-from reports.models import Decision, DecisionRecommendation, SectionKey
+from reports.models import Decision, DecisionRecommendation, DecisionTemplate, report_sections, section_keys
 from reports.publication_services import SectionInput
 
 DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"]
@@ -155,7 +155,8 @@ class DecideForm(GovukFormMixin, forms.Form):
 
 
 class SectionsForm(GovukFormMixin, forms.Form):
-    """Every prose section of a cabinet report (Markdown), each with an exempt (Part II) box, then Part II."""
+    """Every prose section of the report of `kind` (Markdown), in its order and under its headings, each with an
+    exempt (Part II) box, then Part II."""
 
     schedule_12a_paragraph = forms.TypedChoiceField(
         label="Schedule 12A paragraph (when any section is exempt)",
@@ -171,22 +172,22 @@ class SectionsForm(GovukFormMixin, forms.Form):
         rows=3,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.keys = section_keys(kind)
+        hints = {**SECTION_HINTS, **(PCC_SECTION_HINTS if kind == DecisionTemplate.Kind.PCC else {})}
         part_two = {name: self.fields.pop(name) for name in ("schedule_12a_paragraph", "public_interest_reason")}
-        for key in SectionKey:
+        for key, title in report_sections(kind):
             self.fields[key.value] = text_area(
-                str(key.label), SECTION_HINTS.get(key.value, "Markdown: blank lines between paragraphs."), rows=8
+                title, hints.get(key.value, "Markdown: blank lines between paragraphs."), rows=8
             )
             self.fields[f"{key.value}_exempt"] = forms.BooleanField(
-                label=f"{key.label} is exempt (Part II): withhold it from the published report", required=False
+                label=f"{title} is exempt (Part II): withhold it from the published report", required=False
             )
         self.fields.update(part_two)
 
     def section_inputs(self) -> dict[str, SectionInput]:
-        return {
-            key: SectionInput(self.cleaned_data[key], self.cleaned_data[f"{key}_exempt"]) for key in SectionKey.values
-        }
+        return {key: SectionInput(self.cleaned_data[key], self.cleaned_data[f"{key}_exempt"]) for key in self.keys}
 
     @staticmethod
     def initial_for(decision: Decision) -> dict[str, Any]:
@@ -204,6 +205,15 @@ SECTION_HINTS = {
     "service_model": "The introduction; the work-stream allocation table is generated from the allocations plan.",
     "financial_implications": "The prose; the reserve, carry-forward and Year 1 tables are generated from the ledger.",
     "background_papers": "One paper a line, starting each with '- ': title, date, contact.",
+}
+PCC_NUMBERING = (
+    "Each paragraph and each '- ' list item is numbered in the report (3.1, 3.2, …); items of a list indented under "
+    "an item are numbered 3.2.1, 3.2.2, …"
+)
+PCC_SECTION_HINTS = {
+    "purpose": PCC_NUMBERING,
+    "financial_implications": "The prose; the partner contributions table is generated from the ledger. "
+    + PCC_NUMBERING,
 }
 
 

@@ -104,15 +104,20 @@ def decision_template_create(
     reference_pattern: str,
     sign_off_roles: list[str],
     by: User | None,
+    classification: str = "Not protectively marked",
 ) -> DecisionTemplate:
-    """A commission's kind of decision report, with its reference pattern and the roles that sign it off."""
+    """A commission's kind of decision report, with its reference pattern, the roles that sign it off and the
+    security classification its reports print."""
     _require(by, "reports.add_decisiontemplate", "add a decision template")
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Enter a name for the template."})
     if kind not in DecisionTemplate.Kind.values:
         raise ValidationError({"kind": "Choose a cabinet-member report or a PCC decision report."})
+    classification = classification.strip()
     errors: dict[str, list[str]] = {}
+    if not classification:
+        errors["classification"] = ["Enter the classification, for example Not protectively marked."]
     for field, check, value in (
         ("reference_pattern", validate_reference_pattern, reference_pattern.strip()),
         ("sign_off_roles", validate_sign_off_roles, list(sign_off_roles)),
@@ -131,6 +136,7 @@ def decision_template_create(
         kind=kind,
         reference_pattern=reference_pattern.strip(),
         sign_off_roles=list(sign_off_roles),
+        classification=classification,
     )
 
 

@@ -24,7 +24,7 @@ from commissioning.funding_views import form_errors
 from commissioning.models import Commission, User
 from reports import decision_selectors, decision_services
 from reports.decision_forms import DecideForm, DecisionDraftForm, RecommendationForm, ReturnForm
-from reports.models import Decision, DecisionRecommendation, DecisionTemplate, SignOffRole
+from reports.models import Decision, DecisionRecommendation, SignOffRole
 
 VIEW = "reports.view_decision"
 ADD = "reports.add_decision"
@@ -89,7 +89,6 @@ def decision_detail(request: HttpRequest, commission_pk: int, pk: int) -> HttpRe
         "may_change": user.has_perm(CHANGE),
         "may_sign_off": user.has_perm(SIGN_OFF),
         "may_return": user.has_perm(CHANGE) or user.has_perm(SIGN_OFF),
-        "has_report": decision.template.kind == DecisionTemplate.Kind.CABINET_MEMBER,
         "snapshots": list(decision.snapshots.defer("pdf", "data").order_by("version")),  # type: ignore[attr-defined]
         "redaction_count": decision.redactions.count(),  # type: ignore[attr-defined]
         "exempt_count": decision.sections.filter(exempt=True).count(),  # type: ignore[attr-defined]

@@ -45,3 +45,33 @@ def render_markdown(text: str) -> SafeString:
     if not text.strip():
         return mark_safe("")  # noqa: S308 - nothing to escape
     return mark_safe(_MD.render(text))  # noqa: S308 - markdown-it escapes all text; raw HTML is off
+
+
+def render_numbered_markdown(text: str, section: int) -> SafeString:
+    """As `render_markdown`, with the paragraphs numbered as a PCC report numbers them within `section` 3: each
+    top-level paragraph and list item is 3.1, 3.2, …, and the items of a list inside an item 3.3.1, 3.3.2, …
+    (deeper lists are not numbered). The numbers are text, so they are read out and copied with the words."""
+    if not text.strip():
+        return mark_safe("")  # noqa: S308 - nothing to escape
+    tokens = _MD.parse(text)
+    paragraph = item = 0
+    label = ""
+    for token in tokens:
+        if token.type == "paragraph_open" and token.level == 0:
+            paragraph += 1
+            label = f"{section}.{paragraph}"
+        elif token.type == "list_item_open" and token.level == 1:
+            paragraph += 1
+            item = 0
+            label = f"{section}.{paragraph}"
+        elif token.type == "list_item_open" and token.level == 3:
+            item += 1
+            label = f"{section}.{paragraph}.{item}"
+        elif token.type in ("bullet_list_open", "ordered_list_open") and token.level in (0, 2):
+            token.attrSet("class", "plain")
+        elif token.type == "inline" and label:
+            number = Token("text", "", 0)
+            number.content = f"{label} "
+            token.children = [number, *(token.children or [])]
+            label = ""
+    return mark_safe(_MD.renderer.render(tokens, _MD.options, {}))  # noqa: S308 - as render_markdown

@@ -91,6 +91,11 @@ class DecisionTemplate(models.Model):
         help_text="For example PCC{number:03d}/{yy} or CM{number:03d}/{yy}. {number} counts this template's "
         "decisions within the calendar year of the decision's due date; {yy} is that year's last two digits.",
     )
+    classification = models.CharField(
+        max_length=100,
+        default="Not protectively marked",
+        help_text="The security classification its reports print, for example 'Not protectively marked'.",
+    )
     sign_off_roles = models.JSONField(
         default=default_sign_off_roles,
         validators=[validate_sign_off_roles],
@@ -367,16 +372,59 @@ class DecisionEvent(models.Model):
 
 
 class SectionKey(models.TextChoices):
-    """The prose sections of a Report to the Cabinet Member (seed 002), in the order the report prints them. The
-    tables between them (work-streams, financial tables, appendices) are generated from the ledger."""
+    """The prose sections of the decision reports. Which a report has, in its order and under its own headings, is
+    `REPORT_SECTIONS` of the template's kind; the tables between them are generated from the ledger."""
 
     EXECUTIVE_SUMMARY = "executive_summary", "Executive summary"
     BACKGROUND = "background", "Background and advice"
     SERVICE_MODEL = "service_model", "The service model"
     CONSULTATIONS = "consultations", "Consultations"
-    LEGAL_IMPLICATIONS = "legal_implications", "Legal and procurement"
-    FINANCIAL_IMPLICATIONS = "financial_implications", "Financial"
+    LEGAL_IMPLICATIONS = "legal_implications", "Legal implications"
+    FINANCIAL_IMPLICATIONS = "financial_implications", "Financial implications"
     BACKGROUND_PAPERS = "background_papers", "List of background papers"
+    PURPOSE = "purpose", "Purpose of report"
+    BENEFITS = "benefits", "Benefits of proposal"
+    PROPOSAL = "proposal", "Background and proposal"
+    POLICE_AND_CRIME_PLAN = "police_and_crime_plan", "Police and Crime Plan"
+    OPERATIONAL_IMPLICATIONS = "operational_implications", "Police operational implications"
+    STAFFING_IMPLICATIONS = "staffing_implications", "Staffing and other resource implications"
+    EQUALITY_IMPLICATIONS = "equality_implications", "Equality and diversity implications"
+
+
+# Each kind's prose sections in the order its report prints them, with the heading it gives each. The cabinet report
+# (seed 002) heads its implications "Legal and procurement" and "Financial" under "Implications"; the PCC report
+# (seed 003) numbers its sections 1 to 10, with the recommendations (not prose) as section 2.
+REPORT_SECTIONS: dict[str, tuple[tuple[SectionKey, str], ...]] = {
+    DecisionTemplate.Kind.CABINET_MEMBER: (
+        (SectionKey.EXECUTIVE_SUMMARY, "Executive summary"),
+        (SectionKey.BACKGROUND, "Background and advice"),
+        (SectionKey.SERVICE_MODEL, "The service model"),
+        (SectionKey.CONSULTATIONS, "Consultations"),
+        (SectionKey.LEGAL_IMPLICATIONS, "Legal and procurement"),
+        (SectionKey.FINANCIAL_IMPLICATIONS, "Financial"),
+        (SectionKey.BACKGROUND_PAPERS, "List of background papers"),
+    ),
+    DecisionTemplate.Kind.PCC: (
+        (SectionKey.PURPOSE, "Purpose of report"),
+        (SectionKey.BENEFITS, "Benefits of proposal"),
+        (SectionKey.PROPOSAL, "Background and proposal"),
+        (SectionKey.POLICE_AND_CRIME_PLAN, "Police and Crime Plan"),
+        (SectionKey.OPERATIONAL_IMPLICATIONS, "Police operational implications"),
+        (SectionKey.FINANCIAL_IMPLICATIONS, "Financial implications"),
+        (SectionKey.LEGAL_IMPLICATIONS, "Legal implications"),
+        (SectionKey.STAFFING_IMPLICATIONS, "Staffing and other resource implications"),
+        (SectionKey.EQUALITY_IMPLICATIONS, "Equality and diversity implications"),
+    ),
+}
+
+
+def report_sections(kind: str) -> tuple[tuple[SectionKey, str], ...]:
+    """The prose sections of a report of `kind`, in order, each with its heading."""
+    return REPORT_SECTIONS[kind]
+
+
+def section_keys(kind: str) -> list[str]:
+    return [key.value for key, _ in REPORT_SECTIONS[kind]]
 
 
 class DecisionSection(models.Model):

@@ -7,8 +7,8 @@
 | `decision_publish` | decided | `reports.change_decision` |
 
 Publishing builds the public version of the report (`reports.decision_documents`: redactions replaced, exempt
-sections withheld), renders its PDF (the cabinet report, or for a PCC decision the notice, the one document it has)
-and stores both in a `DecisionSnapshot` with their SHA-256, in the same transaction as the move to published. The
+sections withheld), renders its PDF (the cabinet report or the PCC decision report, by the template's kind) and
+stores both in a `DecisionSnapshot` with their SHA-256, in the same transaction as the move to published. The
 published PDF is served from the snapshot from then on, whatever happens to the ledger; a decision is published
 once. `by=None` is the system (the demo loader).
 """
@@ -28,7 +28,15 @@ from django.utils import timezone
 from commissioning.models import User
 from reports import decision_documents
 from reports.decision_services import CHANGE, _draft, _event, _guard, _locked, _require
-from reports.models import Decision, DecisionEvent, DecisionRedaction, DecisionSection, DecisionSnapshot, SectionKey
+from reports.models import (
+    Decision,
+    DecisionEvent,
+    DecisionRedaction,
+    DecisionSection,
+    DecisionSnapshot,
+    SectionKey,
+    section_keys,
+)
 
 Status = Decision.Status
 SCHEDULE_12A_PARAGRAPHS = range(1, 8)
@@ -69,17 +77,19 @@ def sections_update(
     schedule_12a_paragraph: int | None = None,
     public_interest_reason: str = "",
 ) -> Decision:
-    """Write a draft decision's prose sections (Markdown) and its Part II details. A section left out of `sections`
-    is left as it is. When any section is exempt, the Schedule 12A paragraph (1 to 7) and the public-interest reason
-    are required; when none is, they are cleared."""
+    """Write a draft decision's prose sections (Markdown; those of its template's kind) and its Part II details. A
+    section left out of `sections` is left as it is. When any section is exempt, the Schedule 12A paragraph (1 to 7)
+    and the public-interest reason are required; when none is, they are cleared."""
     decision = _draft(decision, by, "change a decision")
-    unknown = set(sections) - set(SectionKey.values)
+    keys = section_keys(decision.template.kind)
+    unknown = set(sections) - set(keys)
     if unknown:
-        raise ValidationError("There is no section " + ", ".join(sorted(unknown)) + ".")
+        raise ValidationError(
+            f"A {decision.template.get_kind_display()} has no section " + ", ".join(sorted(unknown)) + "."
+        )
     stored = {section.key: section for section in decision.sections.select_for_update()}  # type: ignore[attr-defined]
     exempt = any(
-        (sections[key].exempt if key in sections else bool(stored.get(key) and stored[key].exempt))
-        for key in SectionKey.values
+        (sections[key].exempt if key in sections else bool(stored.get(key) and stored[key].exempt)) for key in keys
     )
     reason = public_interest_reason.strip()
     errors = _section_errors(sections, exempt=exempt, paragraph=schedule_12a_paragraph, reason=reason)
@@ -162,10 +172,7 @@ def decision_publish(*, decision: Decision, by: User | None, published_on: dt.da
     data = decision_documents.document_context(decision, public=True)
     digest = decision_documents.data_digest(data)
     stamp = {"reference": decision.reference, "version": version, "published_on": published_on, "data_sha256": digest}
-    if decision_documents.has_cabinet_report(decision):
-        pdf = decision_documents.cabinet_report_pdf(data, stamp=stamp)
-    else:
-        pdf = decision_documents.notice_pdf(data, stamp=stamp)
+    pdf = decision_documents.report_pdf(data, stamp=stamp)
     snapshot = DecisionSnapshot.objects.create(
         decision=decision,
         version=version,

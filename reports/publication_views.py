@@ -40,17 +40,13 @@ def _latest_snapshot(decision: Decision) -> DecisionSnapshot:
 
 @login_required
 def decision_preview(request: HttpRequest, commission_pk: int, pk: int) -> HttpResponse:
-    """The report (or, for a PCC decision, the notice) as the PDF's own HTML, live. `?version=public` shows it as
-    it would be published: redactions replaced and exempt sections withheld."""
+    """The report (the cabinet report or the PCC decision report) as the PDF's own HTML, live. `?version=public`
+    shows it as it would be published: redactions replaced and exempt sections withheld."""
     commission = _commission(request, commission_pk)
     decision = _decision(commission, pk)
     public = request.GET.get("version") == "public"
     data = decision_documents.document_context(decision, public=public)
-    template = (
-        decision_documents.CABINET_TEMPLATE
-        if decision_documents.has_cabinet_report(decision)
-        else decision_documents.NOTICE_TEMPLATE
-    )
+    template = decision_documents.report_template(decision)
     back_url = reverse("decision-detail", args=[commission.pk, decision.pk])
     html = render_to_string(template, {"doc": data, "stamp": None, "back_url": back_url}, request=request)
     return HttpResponse(html)
@@ -58,38 +54,33 @@ def decision_preview(request: HttpRequest, commission_pk: int, pk: int) -> HttpR
 
 @login_required
 def decision_pdf(request: HttpRequest, commission_pk: int, pk: int) -> HttpResponse:
-    """The cabinet report as it stands (internal: nothing redacted); a published one is its snapshot."""
+    """The report as it stands (internal: nothing redacted); a published one is its snapshot."""
     commission = _commission(request, commission_pk)
     decision = _decision(commission, pk)
-    if not decision_documents.has_cabinet_report(decision):
-        raise Http404("A PCC decision report has no PDF template; download the notice.")
     if decision.status == Decision.Status.PUBLISHED:
         return redirect("decision-published-pdf", commission_pk=commission.pk, pk=decision.pk)
     data = decision_documents.document_context(decision, public=False)
-    return _pdf(decision_documents.cabinet_report_pdf(data), decision, "draft-report")
+    return _pdf(decision_documents.report_pdf(data), decision, "draft-report")
 
 
 @login_required
 def decision_published_pdf(request: HttpRequest, commission_pk: int, pk: int) -> HttpResponse:
-    """The published document, exactly as stored at publication."""
+    """The published report, exactly as stored at publication."""
     commission = _commission(request, commission_pk)
     decision = _decision(commission, pk)
     snapshot = _latest_snapshot(decision)
-    what = "report" if decision_documents.has_cabinet_report(decision) else "notice"
-    response = _pdf(bytes(snapshot.pdf), decision, f"{what}-v{snapshot.version}")
+    response = _pdf(bytes(snapshot.pdf), decision, f"report-v{snapshot.version}")
     response["X-Content-SHA256"] = snapshot.sha256
     return response
 
 
 @login_required
 def decision_notice_pdf(request: HttpRequest, commission_pk: int, pk: int) -> HttpResponse:
-    """The decision notice (seed 001): live, in its public form once published; a published PCC decision's notice
-    is its snapshot."""
+    """The decision notice (seed 001), a separate document from the report: live, in its public form once
+    published."""
     commission = _commission(request, commission_pk)
     decision = _decision(commission, pk)
     published = decision.status == Decision.Status.PUBLISHED
-    if published and not decision_documents.has_cabinet_report(decision):
-        return decision_published_pdf(request, commission_pk, pk)
     data = decision_documents.document_context(decision, public=published)
     return _pdf(decision_documents.notice_pdf(data), decision, "notice")
 
@@ -98,9 +89,11 @@ def decision_notice_pdf(request: HttpRequest, commission_pk: int, pk: int) -> Ht
 def decision_sections(request: HttpRequest, commission_pk: int, pk: int) -> HttpResponse:
     commission = _commission(request, commission_pk, CHANGE)
     decision = _decision(commission, pk)
-    if not decision_documents.has_cabinet_report(decision):
-        raise Http404("Only a cabinet report has prose sections.")
-    form = SectionsForm(request.POST if request.method == "POST" else None, initial=SectionsForm.initial_for(decision))
+    form = SectionsForm(
+        request.POST if request.method == "POST" else None,
+        kind=decision.template.kind,
+        initial=SectionsForm.initial_for(decision),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             publication_services.sections_update(

@@ -221,19 +221,21 @@ def test_a_draft_renders_live_every_time(as_persona, template, partner_a, commis
     assert client.get(_urls(decision)["published-pdf"]).status_code == 404
 
 
-def test_a_pcc_decision_offers_the_notice_and_publishes_it(commission, officer, as_persona):
+def test_a_pcc_decision_offers_its_report_and_the_notice_as_separate_documents(commission, officer, as_persona):
     template = cabinet_template(commission, name="PCC decision", kind="pcc", reference_pattern="PCC{number:03d}/{yy}")
     decision = decided(template)
     urls = _urls(decision)
     client = as_persona("officer")
-    assert client.get(urls["pdf"]).status_code == 404
-    assert client.get(urls["sections"]).status_code == 404
-    assert client.get(urls["notice-pdf"]).status_code == 200
+    assert "1. Purpose of report" in _text(client.get(urls["pdf"]).content)
+    assert "Issue details" in _text(client.get(urls["notice-pdf"]).content)
     preview = client.get(urls["preview"]).content.decode()
-    assert "Issue details" in preview
+    assert "10. Equality and diversity implications" in preview
     snapshot = ps.decision_publish(decision=decision, by=officer)
-    assert "Issue details" in _text(bytes(snapshot.pdf))
-    assert client.get(urls["notice-pdf"]).content == bytes(snapshot.pdf)
+    assert "Decision and final sign-off" in _text(bytes(snapshot.pdf))
+    notice = client.get(urls["notice-pdf"]).content
+    assert notice != bytes(snapshot.pdf)
+    assert "Issue details" in _text(notice)
+    assert client.get(urls["published-pdf"]).content == bytes(snapshot.pdf)
 
 
 # Pages ----------------------------------------------------------------------------------------------------------
