@@ -24,6 +24,7 @@ from commissioning.money import ZERO, format_pounds
 from partners import selectors, services
 from partners.letter_forms import ISSUE_FIELD_FOR, DeadlineChangeForm, LetterIssueForm, ReturnQueryForm
 from partners.models import Contact, ContributionRequest, Partner, ProFormaReturn, RequestLetter
+from reports.pdf import pdf_response
 
 VIEW = "partners.view_requestletter"
 ISSUE = "partners.add_requestletter"
@@ -209,18 +210,11 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "partners/letter_detail.html", context)
 
 
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @login_required
 def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _get_letter_for_user(request, pk)
     pdf = services.letter_pdf_ensure(letter, by=_user(request))
-    return _pdf(pdf, f"request-{letter.reference.replace('/', '-')}.pdf")
+    return pdf_response(pdf, f"request-{letter.reference.replace('/', '-')}.pdf")
 
 
 @login_required
@@ -228,7 +222,7 @@ def return_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     pro_forma_return = _get_return_for_user(request, pk)
     pdf = services.receipt_pdf(pro_forma_return)
     reference = pro_forma_return.letter.reference.replace("/", "-")
-    return _pdf(pdf, f"receipt-{reference}-{pro_forma_return.number}.pdf")
+    return pdf_response(pdf, f"receipt-{reference}-{pro_forma_return.number}.pdf")
 
 
 @login_required

@@ -25,6 +25,7 @@ from commissioning.models import User
 from partners import selectors, services
 from partners.models import ProFormaReturn, RequestEvent, RequestLetter
 from partners.portal_forms import ProFormaForm
+from reports.pdf import pdf_response
 
 
 def _private(response: HttpResponse, *, referrer_policy: str = "no-referrer") -> HttpResponse:
@@ -78,9 +79,7 @@ def _letter_for_login(request: HttpRequest, pk: int) -> RequestLetter:
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _private(response)
+    return _private(pdf_response(content, filename))
 
 
 def _file_stem(letter: RequestLetter) -> str:

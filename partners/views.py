@@ -16,7 +16,7 @@ from partners import selectors
 from partners.models import Partner
 from reports import selectors as report_selectors
 from reports.forms import StatementReportForm
-from reports.pdf import render_pdf
+from reports.pdf import pdf_response, render_pdf
 from reports.selectors import ANNUAL
 
 
@@ -98,7 +98,4 @@ def partner_statement_pdf(request: HttpRequest, pk: int, commission_pk: int) -> 
         return _partner_statement_page(request, partner, commission, report_form=form)
     report = report_selectors.partner_statement_report(commission, partner, period=form.report_period())
     pdf = render_pdf("partners/pdf/partner_statement.html", {"report": report, "generated_at": timezone.now()})
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"statement-{partner.pk}-{commission.pk}-{report.period.slug}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return pdf_response(pdf, f"statement-{partner.pk}-{commission.pk}-{report.period.slug}.pdf")

@@ -20,6 +20,7 @@ from commissioning.api import CommissionFilter, RolePermissions, scoped
 from commissioning.funding_api import valid
 from reports import decision_documents, decision_selectors, decision_services, publication_services
 from reports.models import Decision, DecisionEvent, DecisionRecommendation, SectionKey, SignOffRole
+from reports.pdf import pdf_response
 
 
 class RecommendationOutput(serializers.Serializer):
@@ -219,8 +220,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         else:
             data = decision_documents.document_context(decision, public=False)
             content = decision_documents.report_pdf(data)
-        response = HttpResponse(content, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{decision.reference.replace("/", "-")}.pdf"'
+        response = pdf_response(content, f"{decision.reference.replace('/', '-')}.pdf")
         if snapshot is not None:
             response["X-Content-SHA256"] = snapshot.sha256
         return response

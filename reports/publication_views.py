@@ -22,13 +22,11 @@ from reports import decision_documents, publication_services
 from reports.decision_forms import RedactionForm, SectionsForm
 from reports.decision_views import CHANGE, _commission, _decision, _form_page, _to_decision, _user
 from reports.models import Decision, DecisionRedaction, DecisionSnapshot
+from reports.pdf import pdf_response
 
 
 def _pdf(content: bytes, decision: Decision, what: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    name = decision.reference.replace("/", "-")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{what}.pdf"'
-    return response
+    return pdf_response(content, f"{decision.reference.replace('/', '-')}-{what}.pdf")
 
 
 def _latest_snapshot(decision: Decision) -> DecisionSnapshot:

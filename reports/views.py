@@ -16,7 +16,7 @@ from commissioning.access import get_commission_for_user, require_perm
 from commissioning.models import Commission, FinancialYear, FundingPlanVersion, User
 from reports import selectors, services
 from reports.forms import MovementsForm, PlanVersionFreezeForm, StatementReportForm, StatementYearForm
-from reports.pdf import render_pdf
+from reports.pdf import pdf_response, render_pdf
 from reports.selectors import ANNUAL
 
 
@@ -34,9 +34,7 @@ def commission_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "generated_by": request.user,
     }
     pdf = render_pdf("reports/commission_summary.html", context)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="commission-{commission.pk}-summary.pdf"'
-    return response
+    return pdf_response(pdf, f"commission-{commission.pk}-summary.pdf")
 
 
 # The fund statement and funding plan versions --------------------------------------------------------------------
@@ -92,12 +90,6 @@ def _fund_statement_page(
     return render(request, "reports/fund_statement.html", context)
 
 
-def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @login_required
 def fund_statement_pdf(request: HttpRequest, commission_pk: int) -> HttpResponse:
     """The fund statement report for a year or a quarter, as a tagged PDF. A bad year or period shows the fund
@@ -111,7 +103,7 @@ def fund_statement_pdf(request: HttpRequest, commission_pk: int) -> HttpResponse
     report = selectors.fund_statement_report(commission, period=form.report_period())
     context = {"report": report, "generated_at": timezone.now(), "generated_by": request.user}
     pdf = render_pdf("reports/pdf/fund_statement.html", context)
-    return _pdf_response(pdf, f"fund-statement-{commission.pk}-{report.period.slug}.pdf")
+    return pdf_response(pdf, f"fund-statement-{commission.pk}-{report.period.slug}.pdf")
 
 
 def _versions(request: HttpRequest, commission_pk: int) -> tuple[Commission, list[FundingPlanVersion]]:
