@@ -84,3 +84,15 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
         WCAG_TAGS,
     )
     return violations
+
+
+# Screenshots of the main pages, for people to look at: var/screenshots/ (or $SCREENSHOTS), never committed.
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS", ROOT / "var" / "screenshots"))
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page as <SCREENSHOTS>/<name>.png and return the path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
