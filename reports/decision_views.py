@@ -245,7 +245,7 @@ def decision_decide(request: HttpRequest, commission_pk: int, pk: int) -> HttpRe
     )
     if request.method == "POST" and form.is_valid():
         try:
-            decision_services.decision_decide(
+            decided = decision_services.decision_decide(
                 decision=decision,
                 outcome=form.cleaned_data["outcome"],
                 decided_on=form.cleaned_data["decided_on"],
@@ -257,8 +257,9 @@ def decision_decide(request: HttpRequest, commission_pk: int, pk: int) -> HttpRe
         except ValidationError as error:
             form_errors(form, error)
         else:
-            messages.success(request, f"{decision.reference} decided: {decision.get_outcome_display().lower()}.")
-            return _to_decision(decision)
+            # The service decides a fresh, locked copy: its outcome is on what it returns, not on `decision`.
+            messages.success(request, f"{decided.reference} decided: {decided.get_outcome_display().lower()}.")
+            return _to_decision(decided)
     call_in = " It is subject to call-in: give the later date it takes effect." if decision.subject_to_call_in else ""
     return _form_page(
         request,

@@ -156,6 +156,7 @@ def test_the_workflow_through_the_pages(as_persona, template, officer, manager):
     decision.refresh_from_db()
     assert (decision.status, decision.outcome) == ("decided", "approved")
     page = manager_client.get(reverse("decision-detail", args=[c, pk])).content.decode()
+    assert f"{decision.reference} decided: approved." in page
     assert "Recommendations" in page
     assert "(ii) Provide outline approval" in page
     assert "12 November 2013" in page
