@@ -74,3 +74,16 @@ def focused(page: Page) -> dict[str, Any]:
         }"""
     )
     return result
+
+
+class Visits:
+    """`visit_checked` with the screenshots numbered in the order the journey lands on its pages:
+    `visits(page, "formula")` saves <prefix>-07-formula.png when it is the seventh page."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.count = 0
+
+    def __call__(self, page: Page, name: str) -> None:
+        self.count += 1
+        visit_checked(page, f"{self.prefix}-{self.count:02d}-{name}")

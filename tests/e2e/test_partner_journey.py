@@ -17,7 +17,7 @@ from commissioning import roles
 from partners import services
 from partners.models import ProFormaReturn, RequestLetter
 from partners.portal_forms import ProFormaForm
-from tests.e2e.journey import emailed_link, focused, pdf_of, squashed, visit_checked
+from tests.e2e.journey import Visits, emailed_link, focused, pdf_of, squashed
 from tests.request_support import IMMEDIATE_TASKS, draft_requests, issue_options
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -78,12 +78,13 @@ def _press_until(page: Page, key: str, wanted: Callable[[dict[str, Any]], bool],
 def test_a_partner_returns_the_pro_forma_from_the_emailed_link_by_keyboard_alone(page: Page, live_server, emailed):
     letter, link = emailed
     assert link.startswith(live_server.url)
+    visit = Visits("partner")
 
     # The e-mailed link opens the partner's pro-forma, with no sign-in.
     page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text("Pro-forma: contribution request")
     expect(page.locator("main")).to_contain_text(letter.reference)
-    visit_checked(page, "partner-01-pro-forma")
+    visit(page, "pro-forma")
 
     # From the top of the page, Tab reaches the response; Space chooses Option 1, whose questions appear under it.
     _press_until(page, "Tab", lambda now: now["name"] == "option")
@@ -99,7 +100,7 @@ def test_a_partner_returns_the_pro_forma_from_the_emailed_link_by_keyboard_alone
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Enter the signatory's full name.")
     expect(summary).to_contain_text("Confirm that you have authority to commit the organisation.")
-    visit_checked(page, "partner-02-pro-forma-errors")
+    visit(page, "pro-forma-errors")
     assert ProFormaReturn.objects.count() == 0
 
     # Each link in the summary, reached by Tab (and Shift+Tab back to the summary for the next), takes the focus to
@@ -144,7 +145,7 @@ def test_a_partner_returns_the_pro_forma_from_the_emailed_link_by_keyboard_alone
     main = page.locator("main")
     expect(main).to_contain_text(returned.digest)
     expect(main).to_contain_text("£21,000")
-    visit_checked(page, "partner-03-pro-forma-returned")
+    visit(page, "pro-forma-returned")
 
     # The receipt, reached and opened from the keyboard.
     _press_until(page, "Tab", lambda now: now["text"] == "Download your receipt (PDF)")
