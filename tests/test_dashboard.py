@@ -153,6 +153,10 @@ def test_the_demo_dashboard_page_shows_every_section_with_charts_and_their_table
     assert "2013/14: Plan £1,502,548, Requested £101,000, Secured £1,502,548, Provisional £0, Shortfall £0." in text
     assert "Show the figures for 2013/14 as a table" in text
     assert "No request letter is waiting for a reply." in text
+    assert "Secured, all years £4,051,999 against a target of £3,500,000, and £455,447 provisional" in text
+    assert "£3,321,999 pledged and not yet received, from 13 partners" in text
+    assert "Returns 0 waiting for a reply, 0 overdue" in text
+    assert "Reserves £0 available to commit, of £0 held" in text
     assert "No decision is waiting for sign-off." in text
     assert 'aria-current="page">Dashboard</a>' in html
 
@@ -272,6 +276,8 @@ def test_outstanding_and_overdue_returns_and_decisions_awaiting_sign_off_are_lis
     assert "Outstanding (no reply yet) 2, asking £6,000" in text
     assert "Overdue 2, asking £6,000" in text
     assert "Overdue 28 days" in text
+    assert "Returns 2 waiting for a reply, 2 overdue" in text
+    assert "Decisions awaiting sign-off 4" in text
     for row in dashboard.outstanding_returns:
         assert f'href="{reverse("request-letter-detail", args=[row.letter.pk])}"' in html
     assert f'href="{reverse("chase-list", args=[commission.pk])}"' in html
