@@ -50,15 +50,6 @@ class PositionTotals:
 
 
 @dataclass(frozen=True)
-class StreamTotals:
-    """A year's work-streams together: the statement's own sums of its stream lines."""
-
-    allocated: Decimal
-    forecast: Decimal
-    actual: Decimal
-
-
-@dataclass(frozen=True)
 class AwaitingSignOff:
     """A decision submitted for sign-off, and the roles its template requires that have not signed yet."""
 
@@ -121,13 +112,6 @@ class Dashboard:
     @property
     def overdue_requested(self) -> Decimal:
         return _total(row.requested for row in self.overdue_returns)
-
-    @property
-    def stream_totals(self) -> list[tuple[YearStatement, StreamTotals]]:
-        return [
-            (year, StreamTotals(allocated=year.allocated, forecast=year.forecast, actual=year.actual))
-            for year in self.fund.years
-        ]
 
     @property
     def reserve_totals(self) -> ReserveTotals:
