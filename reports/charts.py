@@ -20,7 +20,7 @@ The charts add to a table of the same figures, which stays the accessible source
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from xml.etree import ElementTree as ET
@@ -161,10 +161,14 @@ def _bar_rows(svg: ET.Element, bars: Sequence[tuple[Bar, str]], largest: Decimal
 # The charts -------------------------------------------------------------------------------------------------------
 
 
-def grouped_bar_chart(*, chart_id: str, title: str, groups: Sequence[BarGroup], empty: str) -> str:
+def grouped_bar_chart(
+    *, chart_id: str, title: str, groups: Sequence[BarGroup], empty: str, with_totals: bool = True
+) -> str:
     """Horizontal bars in groups, each group under a heading with its total, all on one scale.
 
-    `empty` says why there is nothing to show when no bar has a positive value.
+    `empty` says why there is nothing to show when no bar has a positive value. `with_totals=False` leaves the
+    totals out, for bars that are different measures of the same money (a plan and what is secured against it)
+    and so have no meaningful sum.
     """
     values = [bar.value for group in groups for bar in group.bars]
     largest = max(values, default=ZERO)
@@ -173,8 +177,11 @@ def grouped_bar_chart(*, chart_id: str, title: str, groups: Sequence[BarGroup], 
     sentences = []
     for group in groups:
         parts = ", ".join(f"{bar.label} {format_pounds(bar.value)}" for bar in group.bars)
-        total = format_pounds(_total([bar.value for bar in group.bars]))
-        sentences.append(f"{group.label}: {parts}; {total} in all.")
+        if with_totals:
+            total = format_pounds(_total([bar.value for bar in group.bars]))
+            sentences.append(f"{group.label}: {parts}; {total} in all.")
+        else:
+            sentences.append(f"{group.label}: {parts}.")
     rows = sum(len(group.bars) for group in groups)
     height = (
         MARGIN
@@ -188,8 +195,10 @@ def grouped_bar_chart(*, chart_id: str, title: str, groups: Sequence[BarGroup], 
         if index:
             y += GROUP_GAP
         y += HEADING_SIZE
-        total = format_pounds(_total([bar.value for bar in group.bars]))
-        _text(svg, MARGIN, y, f"{group.label}: {total} in all", size=HEADING_SIZE, bold=True)
+        heading = group.label
+        if with_totals:
+            heading = f"{group.label}: {format_pounds(_total([bar.value for bar in group.bars]))} in all"
+        _text(svg, MARGIN, y, heading, size=HEADING_SIZE, bold=True)
         y += LABEL_GAP
         y = _bar_rows(svg, [(bar, format_pounds(bar.value)) for bar in group.bars], largest, y)
     return _markup(svg)
@@ -382,4 +391,84 @@ def secured_vs_target_chart(position: SecuredPosition, *, provisional_label: str
         title="Secured against the target",
         position=position,
         provisional_label=provisional_label,
+    )
+
+
+# The dashboard's charts, from plain data ---------------------------------------------------------------------------
+
+POSITION_CHART_ID = "chart-funding-position"
+ARREARS_CHART_ID = "chart-arrears"
+RESERVES_CHART_ID = "chart-reserves"
+OUTTURN_CHART_ID = "chart-outturn"
+
+Series = Sequence[tuple[str, Sequence[tuple[str, Decimal]]]]
+
+
+# The funding position's figures keep their meaning's colour: a shortfall red, a surplus green like secured money.
+POSITION_COLOURS = {
+    "Plan": DARK_GREY,
+    "Requested": BLUE,
+    "Secured": GREEN,
+    "Provisional": PURPLE,
+    "Shortfall": RED,
+    "Surplus": GREEN,
+}
+
+
+def _series_groups(groups: Series, colours: Mapping[str, str] | None = None) -> list[BarGroup]:
+    """Groups of (figure, amount) pairs as bar groups, each figure keeping one colour in every group: the one
+    `colours` gives it, else the palette's colours by the order in which the figures first appear."""
+    colours = dict(colours or {})
+    for _, figures in groups:
+        for figure, _ in figures:
+            colours.setdefault(figure, SERIES_COLOURS[len(colours) % len(SERIES_COLOURS)])
+    return [
+        BarGroup(label, [Bar(figure, amount, colours[figure]) for figure, amount in figures])
+        for label, figures in groups
+    ]
+
+
+def funding_position_chart(years: Series, *, chart_id: str = POSITION_CHART_ID) -> str:
+    """The funding position per year: for each year label, its figures (plan, requested, secured, provisional,
+    shortfall or surplus) in the order given. They measure the same money, so a year shows no total."""
+    return grouped_bar_chart(
+        chart_id=chart_id,
+        title="Funding position per year",
+        groups=_series_groups(years, POSITION_COLOURS),
+        empty="no plan, request or funding has been recorded for any year.",
+        with_totals=False,
+    )
+
+
+def stream_outturn_chart(year_label: str, streams: Series, *, chart_id: str = OUTTURN_CHART_ID) -> str:
+    """Each work-stream's allocation, forecast and actual spend for one year, as (stream, figures) pairs.
+    `chart_id` tells apart several years' charts on one page."""
+    return grouped_bar_chart(
+        chart_id=chart_id,
+        title=f"Allocation, forecast and actual spend by work-stream, {year_label}",
+        groups=_series_groups(streams),
+        empty=f"nothing has been allocated, forecast or spent on a work-stream in {year_label}.",
+        with_totals=False,
+    )
+
+
+def arrears_chart(partners: Sequence[tuple[str, Decimal]], *, chart_id: str = ARREARS_CHART_ID) -> str:
+    """What each partner has pledged and not yet paid, over all years, and its share of the arrears."""
+    return share_bar_chart(
+        chart_id=chart_id,
+        title="Arrears by partner",
+        intro="Pledged and not yet received",
+        bars=[Bar(name, amount, RED) for name, amount in partners],
+        empty="every pledge has been received in full.",
+    )
+
+
+def reserves_chart(reserves: Series, *, chart_id: str = RESERVES_CHART_ID) -> str:
+    """Each reserve's figures (opening balance, drawn, balance, available …) in the order given, with no total."""
+    return grouped_bar_chart(
+        chart_id=chart_id,
+        title="Reserve balances",
+        groups=_series_groups(reserves),
+        empty="the commission has no reserve with a balance or a drawdown.",
+        with_totals=False,
     )

@@ -1,10 +1,12 @@
-"""Pages under /commissions/<commission_pk>/ that read every app: the fund statement and the plan's versions."""
+"""Pages under /commissions/<commission_pk>/ that read every app: the dashboard, the fund statement and the plan's
+versions."""
 
 from django.urls import path
 
-from reports import views
+from reports import dashboard_views, views
 
 urlpatterns = [
+    path("dashboard/", dashboard_views.dashboard, name="commission-dashboard"),
     path("statement/", views.fund_statement, name="fund-statement"),
     path("statement/report.pdf", views.fund_statement_pdf, name="fund-statement-pdf"),
     path("plan-versions/", views.plan_version_list, name="plan-version-list"),

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from commissioning.funding_selectors import ReservePosition
 from commissioning.money import ZERO
 from commissioning.statement import FundStatement, YearStatement
 from partners.models import RequestLetter
@@ -91,3 +92,75 @@ def returns_position(dashboard: ReturnsDashboard) -> charts.SecuredPosition:
 @register.simple_tag
 def secured_chart(position: charts.SecuredPosition, provisional_label: str = "Provisional") -> SafeString:
     return mark_safe(charts.secured_vs_target_chart(position, provisional_label=provisional_label))
+
+
+# The dashboard's charts ----------------------------------------------------------------------------------------
+
+
+def position_figures(year: YearStatement) -> list[tuple[str, Decimal]]:
+    """A year's funding position as the statement has it: the plan and the shortfall (or surplus) only where the
+    year has a plan."""
+    position = year.position
+    figures = []
+    if position.plan is not None:
+        figures.append(("Plan", position.plan))
+    figures += [("Requested", position.requested), ("Secured", position.secured), ("Provisional", position.provisional)]
+    if position.surplus is not None:
+        figures.append(("Surplus", position.surplus))
+    elif position.shortfall is not None:
+        figures.append(("Shortfall", position.shortfall))
+    return figures
+
+
+@register.simple_tag
+def funding_position_chart(fund: FundStatement) -> SafeString:
+    years = [(year.year.label, position_figures(year)) for year in fund.years]
+    return mark_safe(charts.funding_position_chart(years))  # escaped as built
+
+
+def outturn_figures(year: YearStatement) -> list[tuple[str, list[tuple[str, Decimal]]]]:
+    return [
+        (
+            line.work_stream.name,
+            [("Allocated", line.allocated), ("Forecast", line.forecast), ("Actual spend", line.actual)],
+        )
+        for line in year.streams
+    ]
+
+
+@register.simple_tag
+def stream_outturn_chart(year: YearStatement) -> SafeString:
+    """One year's work-streams: allocation, forecast and actual spend (an id per year, for several on a page)."""
+    chart_id = f"{charts.OUTTURN_CHART_ID}-{year.year.start_year}"
+    return mark_safe(charts.stream_outturn_chart(year.year.label, outturn_figures(year), chart_id=chart_id))
+
+
+@register.simple_tag
+def arrears_chart(fund: FundStatement) -> SafeString:
+    return mark_safe(charts.arrears_chart([(partner.name, partner.outstanding) for partner in fund.arrears]))
+
+
+RESERVE_FIGURES = (
+    ("Opening balance", "opening_balance"),
+    ("Drawn into the pool", "drawn"),
+    ("Balance in the ledger", "holds"),
+    ("Approved, not yet drawn", "approved_not_posted"),
+    ("Available to commit", "available"),
+)
+
+
+def reserve_figures(position: ReservePosition) -> list[tuple[str, Decimal]]:
+    values = {
+        "opening_balance": position.reserve.opening_balance,
+        "drawn": position.drawn,
+        "holds": position.holds,
+        "approved_not_posted": position.approved_not_posted,
+        "available": position.available,
+    }
+    return [(label, values[key]) for label, key in RESERVE_FIGURES]
+
+
+@register.simple_tag
+def reserves_chart(reserves: Sequence[ReservePosition]) -> SafeString:
+    groups = [(position.reserve.name, reserve_figures(position)) for position in reserves]
+    return mark_safe(charts.reserves_chart(groups))  # escaped as built
