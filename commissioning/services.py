@@ -160,8 +160,8 @@ def commission_change(
         if used:
             raise ValidationError(
                 {
-                    "first_year": f"The years cannot change: {', '.join(used)} are recorded against "
-                    f"{commission.period_label}. Start a new commission for a different period."
+                    "first_year": f"The years cannot change: records already hang on them ({', '.join(used)} in "
+                    f"{commission.period_label}). Start a new commission for a different period."
                 }
             )
     commission.name, commission.target, commission.status = name, target, status

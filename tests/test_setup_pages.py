@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from commissioning import ledger
 from commissioning.models import Commission, FinancialYear, WorkStream
 from partners.models import Contact, Membership, Partner
 from tests import factories
@@ -304,6 +305,20 @@ def test_the_years_cannot_change_once_requests_exist_and_the_error_says_why(as_u
     page = response.content.decode()
     assert response.status_code == 200
     assert "The years cannot change: 3 contribution requests are already made for 2013/14 to 2015/16" in page
+    assert _written() == before
+
+
+def test_the_years_cannot_change_once_the_ledger_holds_a_posting_in_one(as_user, officer, commission, partner_a):
+    ledger.pledge_accepted_post(
+        partner=partner_a, financial_year=commission.years.get(number=1), amount=Decimal("7000"), by=None
+    )
+    before = _written()
+    response = as_user(officer).post(
+        reverse("commission-change", args=[commission.pk]), _change_post(commission, first_year="2012")
+    )
+    page = response.content.decode()
+    assert "The years cannot change: records already hang on them (" in page
+    assert "ledger transactions in 2013/14 to 2015/16)" in page
     assert _written() == before
 
 
