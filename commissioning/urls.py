@@ -10,6 +10,9 @@ from partners import letter_urls
 urlpatterns = [
     path("", views.home, name="home"),
     path("commissions/<int:pk>/", views.commission_detail, name="commission-detail"),
+    # Setting up a commission, its work-streams and its partners' membership (setup_urls.py, membership_urls.py).
+    path("commissions/", include("commissioning.setup_urls")),
+    path("commissions/<int:commission_pk>/", include("partners.membership_urls")),
     path("commissions/<int:commission_pk>/", include("allocations.urls")),
     # Providers and contracts: commissioning/contract_urls.py and provider_urls.py.
     path("commissions/<int:commission_pk>/", include("commissioning.contract_urls")),

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -265,3 +265,46 @@ def returns_dashboard(commission: Commission, *, today: date | None = None) -> R
         target=commission.target,
         shortfall=shortfall,
     )
+
+
+# The partner list ------------------------------------------------------------------------------------------------
+
+ACTIVE, ENDED = "active", "ended"
+
+
+def partner_list(
+    *,
+    name: str = "",
+    kind: str = "",
+    status: str = "",
+    commission: Commission | None = None,
+) -> QuerySet[Partner]:
+    """Partners matching the filters, each with how many commissions it belongs to now and has contacts, in one
+    query (counted as subqueries, so the counts do not multiply each other). `status` is `active`, `ended` or ``."""
+    current_memberships = (
+        Membership.objects.filter(partner=OuterRef("pk"), left_on__isnull=True)
+        .values("partner")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    current_contacts = (
+        Contact.objects.filter(partner=OuterRef("pk"), valid_to__isnull=True)
+        .values("partner")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    partners = Partner.objects.annotate(
+        commission_count=Coalesce(Subquery(current_memberships), 0),
+        contact_count=Coalesce(Subquery(current_contacts), 0),
+    )
+    if name.strip():
+        partners = partners.filter(name__icontains=name.strip())
+    if kind:
+        partners = partners.filter(kind=kind)
+    if status == ACTIVE:
+        partners = partners.filter(valid_to__isnull=True)
+    elif status == ENDED:
+        partners = partners.filter(valid_to__isnull=False)
+    if commission is not None:
+        partners = partners.filter(Exists(Membership.objects.filter(partner=OuterRef("pk"), commission=commission)))
+    return partners.order_by("name", "pk")
