@@ -100,10 +100,12 @@ def transaction_list(
     kind: str = "",
     partner_id: int | None = None,
     work_stream_id: int | None = None,
+    text: str = "",
 ) -> QuerySet[LedgerTransaction]:
     """Transactions, latest first: one commission's, or every commission's when none is given, narrowed as
-    `transactions_narrowed` says. Each comes with its year, who posted it, its source's type, what it reverses or
-    is reversed by, and its postings with their accounts: two queries for any page of them."""
+    `transactions_narrowed` says, and by `text` (a transaction number, or words of its narrative or source
+    reference, matched case-insensitively). Each comes with its year, who posted it, its source's type, what it
+    reverses or is reversed by, and its postings with their accounts: two queries for any page of them."""
     found = LedgerTransaction.objects.select_related(
         "financial_year", "posted_by", "source_type", "reverses", "reversed_by"
     )
@@ -112,6 +114,12 @@ def transaction_list(
     found = transactions_narrowed(
         found, start_year=start_year, kind=kind, partner_id=partner_id, work_stream_id=work_stream_id
     )
+    if text:
+        words = Q(narrative__icontains=text) | Q(source_reference__icontains=text)
+        number = text.removeprefix("#")
+        # A number longer than any ledger's (18 digits fit a 64-bit integer) cannot match one, only words.
+        is_number = number.isdigit() and len(number) <= 18
+        found = found.filter(Q(number=int(number)) | words if is_number else words)
     return found.prefetch_related(
         Prefetch("postings", queryset=Posting.objects.select_related("account__financial_year").order_by("pk"))
     ).order_by("commission_id", "-number")
