@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
+from commissioning import ledger_selectors
 from commissioning.models import LedgerTransaction, User
 from partners.models import Contact, Partner, RequestLetter
 from reports.models import Decision
@@ -24,8 +25,6 @@ MAX_LENGTH = 100
 
 # A request letter's reference as the letter shows it: R<commission id>/<number>, e.g. R4/007.
 _LETTER_REFERENCE = re.compile(r"^r(\d{1,9})/(\d{1,9})$", re.IGNORECASE)
-# A transaction number, with or without its "#".
-_NUMBER = re.compile(r"^#?(\d{1,18})$")
 
 
 @dataclass(frozen=True)
@@ -153,23 +152,20 @@ def _transactions(user: User, query: str) -> Group:
     group = Group("transactions", "Ledger transactions")
     if getattr(user, "partner_id", None) or not user.has_perm("commissioning.view_ledgertransaction"):
         return _hidden(group)
-    exact = Q(pk__in=[])
-    if match := _NUMBER.match(query):
-        exact = Q(number=int(match[1]))
-    found = LedgerTransaction.objects.filter(
-        exact | Q(narrative__icontains=query) | Q(source_reference__icontains=query)
-    )
+    # As the transaction list's filter: a number finds that transaction (in every commission), words the rest.
+    found = ledger_selectors.transactions_matching(LedgerTransaction.objects.all(), query)
     group.by_commission = _by_commission(found)
     group.count = sum(row.count for row in group.by_commission)
-    ranked = found.select_related("commission", "financial_year").annotate(rank=_exact_first(exact))
-    group.items = list(ranked.order_by("rank", "commission__name", "-number")[:LIMIT])
+    ranked = found.select_related("commission", "financial_year")
+    group.items = list(ranked.order_by("commission__name", "-number")[:LIMIT])
     return group
 
 
 def search(user: User, query: str) -> SearchResults:
     """What `query` finds that `user` may see, by kind, each with its full count and at most `LIMIT` rows: an
-    exact reference or transaction number first, then by name or newest. Eight queries at most, whatever the data.
-    `query` is matched case-insensitively as a substring (`icontains`, the same on SQLite and PostgreSQL)."""
+    exact partner name, letter or decision reference first, then by name or newest; a number finds the transactions
+    of that number, as the transaction list's filter does. Eight queries at most, whatever the data. Words are
+    matched case-insensitively as a substring (`icontains`, the same on SQLite and PostgreSQL)."""
     query = query.strip()
     groups = [_partners(user, query), _letters(user, query), _decisions(user, query), _transactions(user, query)]
     return SearchResults(query=query, groups=groups)
