@@ -33,6 +33,7 @@ def demo(settings):  # type: ignore[no-untyped-def]
 
 def test_officer_searches_from_the_header_and_opens_a_decision(page: Page, live_server, demo):
     sign_in(page, live_server, "officer", PASSWORD)
+    screenshot(page, "header-search")
     search = page.get_by_role("search", name="Search the service")
     search.get_by_label("Search").fill("cm001/13")
     search.get_by_label("Search").press("Enter")
