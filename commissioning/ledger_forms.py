@@ -22,7 +22,8 @@ def _choice(label: str, all_label: str, choices: list[tuple[Any, str]], what: st
 
 
 class TransactionFilterForm(GovukFormMixin, forms.Form):
-    """Narrow the transaction list by year, kind, partner and work-stream; an empty field narrows nothing."""
+    """Narrow the transaction list by year, kind, words or number, partner and work-stream; an empty field narrows
+    nothing."""
 
     def __init__(
         self,
@@ -42,6 +43,12 @@ class TransactionFilterForm(GovukFormMixin, forms.Form):
             choices=[("", "All kinds"), *LedgerTransaction.Kind.choices],
             error_messages={"invalid_choice": "Select a kind of transaction from the list"},
         )
+        self.fields["q"] = forms.CharField(
+            label="Number or words",
+            required=False,
+            max_length=100,
+            error_messages={"max_length": "Number or words must be 100 characters or fewer"},
+        )
         self.fields["partner"] = _choice("Partner", "All partners", partners, "a partner")
         self.fields["work_stream"] = _choice(
             "Work-stream", "All work-streams", [(stream.pk, stream.name) for stream in work_streams], "a work-stream"
@@ -55,4 +62,5 @@ class TransactionFilterForm(GovukFormMixin, forms.Form):
             "kind": data.get("kind") or "",
             "partner_id": data.get("partner"),
             "work_stream_id": data.get("work_stream"),
+            "text": (data.get("q") or "").strip(),
         }

@@ -100,10 +100,12 @@ def transaction_list(
     kind: str = "",
     partner_id: int | None = None,
     work_stream_id: int | None = None,
+    text: str = "",
 ) -> QuerySet[LedgerTransaction]:
     """Transactions, latest first: one commission's, or every commission's when none is given, narrowed as
-    `transactions_narrowed` says. Each comes with its year, who posted it, its source's type, what it reverses or
-    is reversed by, and its postings with their accounts: two queries for any page of them."""
+    `transactions_narrowed` says, and by `text` as `transactions_matching` says. Each comes with its year, who
+    posted it, its source's type, what it reverses or is reversed by, and its postings with their accounts: two
+    queries for any page of them."""
     found = LedgerTransaction.objects.select_related(
         "financial_year", "posted_by", "source_type", "reverses", "reversed_by"
     )
@@ -112,9 +114,21 @@ def transaction_list(
     found = transactions_narrowed(
         found, start_year=start_year, kind=kind, partner_id=partner_id, work_stream_id=work_stream_id
     )
+    if text:
+        found = transactions_matching(found, text)
     return found.prefetch_related(
         Prefetch("postings", queryset=Posting.objects.select_related("account__financial_year").order_by("pk"))
     ).order_by("commission_id", "-number")
+
+
+def transactions_matching(transactions: QuerySet[LedgerTransaction], text: str) -> QuerySet[LedgerTransaction]:
+    """A number (with or without "#") finds the transaction of that number; anything else, the transactions whose
+    narrative or source reference contains it, case-insensitively. The list's filter and the search box agree."""
+    number = text.strip().removeprefix("#")
+    # 18 digits fit a 64-bit integer; a longer number can match no transaction.
+    if number.isdigit():
+        return transactions.filter(number=int(number)) if len(number) <= 18 else transactions.none()
+    return transactions.filter(Q(narrative__icontains=text) | Q(source_reference__icontains=text))
 
 
 def transactions_narrowed(

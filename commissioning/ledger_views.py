@@ -12,8 +12,15 @@ from commissioning import ledger_selectors
 from commissioning.access import get_commission_for_user, require_perm
 from commissioning.ledger_forms import TransactionFilterForm
 from commissioning.models import LedgerTransaction, User
+from commissioning.sorting import sort_queryset, sorting_from
 
 PAGE_SIZE = 50
+# The sortable columns of the transaction list: key -> (header, the fields it orders by, ascending).
+TRANSACTION_COLUMNS = {
+    "number": ("Number", ["number"]),
+    "date": ("Date and year", ["date", "number"]),
+    "kind": ("Transaction", ["kind", "number"]),
+}
 
 
 def _source(tx: LedgerTransaction) -> None:
@@ -45,10 +52,12 @@ def transaction_list(request: HttpRequest, commission_pk: int) -> HttpResponse:
         work_streams=list(commission.work_streams.order_by("position", "name")),
         partners=ledger_selectors.ledger_partners(commission),
     )
+    sorting = sorting_from(request.GET, TRANSACTION_COLUMNS, default="-number")
     page, page_range = None, []
     if form.is_valid() or not form.is_bound:
         filters = form.filters() if form.is_bound else {}
-        paginator = Paginator(ledger_selectors.transaction_list(commission, **filters), PAGE_SIZE)
+        found = sort_queryset(ledger_selectors.transaction_list(commission, **filters), sorting, TRANSACTION_COLUMNS)
+        paginator = Paginator(found, PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         page_range = list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
         for tx in page:
@@ -59,6 +68,7 @@ def transaction_list(request: HttpRequest, commission_pk: int) -> HttpResponse:
     context = {
         "commission": commission,
         "form": form,
+        "sorting": sorting,
         "page": page,
         "page_range": page_range,
         "ellipsis": Paginator.ELLIPSIS,

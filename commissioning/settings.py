@@ -179,6 +179,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pooled-fund@example.org")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 SERVICE_NAME = env_str("SERVICE_NAME", "Pooled fund manager")
+# The accessibility statement (/accessibility/): who runs the service, and where to ask for another format or
+# report a problem.
+SERVICE_OPERATOR = env_str("SERVICE_OPERATOR", "the host authority of each joint commission")
+ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 # Where the service is reached from outside: e-mailed secure links start with it (a job has no request to ask).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 

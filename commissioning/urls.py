@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from commissioning import views
 from commissioning.forms import LoginForm
 from partners import letter_urls
+from reports import search_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,6 +32,9 @@ urlpatterns = [
     path("", include("partners.portal_urls")),
     path("partners/", include("partners.urls")),
     path("reports/", include("reports.urls")),
+    # One search box across the apps (reports/search.py), and the accessibility statement (public).
+    path("search/", search_views.search, name="search"),
+    path("accessibility/", views.accessibility_statement, name="accessibility-statement"),
     # The audit trail: any tracked object's versions (commissioning/history_views.py).
     path("history/", include("commissioning.history_urls")),
     path(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -36,3 +39,17 @@ def api_reference(request: HttpRequest) -> HttpResponse:
     if not may_use_api(request.user):
         raise PermissionDenied
     return render(request, "commissioning/api_reference.html", {"reference": api_docs.api_reference()})
+
+
+# When the accessibility statement was prepared; change it whenever the statement is reviewed.
+ACCESSIBILITY_STATEMENT_PREPARED = dt.date(2026, 11, 25)
+
+
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement the Public Sector Bodies Accessibility Regulations 2018 require; public."""
+    context = {
+        "operator": settings.SERVICE_OPERATOR,
+        "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+        "prepared_on": ACCESSIBILITY_STATEMENT_PREPARED,
+    }
+    return render(request, "accessibility.html", context)

@@ -8,8 +8,10 @@ here as for a letter that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +23,7 @@ from django.views.decorators.http import require_POST
 from commissioning.access import get_commission_for_user, require_perm
 from commissioning.models import Commission, FinancialYear, User
 from commissioning.money import ZERO, format_pounds
+from commissioning.sorting import Sorting, sorting_from
 from partners import selectors, services
 from partners.letter_forms import ISSUE_FIELD_FOR, DeadlineChangeForm, LetterIssueForm, ReturnQueryForm
 from partners.models import Contact, ContributionRequest, Partner, ProFormaReturn, RequestLetter
@@ -165,13 +168,40 @@ def _form_errors(form: LetterIssueForm | ReturnQueryForm | DeadlineChangeForm, e
 # The returns dashboard and chase list -------------------------------------------------------------------------
 
 
+# The sortable columns of the dashboard's letters: key -> (header, and the row's value it orders by). The rows are
+# computed in Python from a fixed number of queries (partners/selectors.py), so they are sorted there too.
+_DASHBOARD_SORT_KEYS: dict[str, tuple[str, Callable[[selectors.ReturnRow], Any]]] = {
+    "partner": ("Partner", lambda row: row.letter.partner_name.casefold()),
+    "status": ("Status", lambda row: row.letter.get_status_display()),
+    "deadline": ("Deadline", lambda row: row.letter.deadline),
+    "asked": ("Asked", lambda row: row.requested),
+    "pledged": ("Pledged", lambda row: row.pledged),
+}
+DASHBOARD_COLUMNS: dict[str, tuple[str, list[str]]] = {
+    key: (label, []) for key, (label, _) in _DASHBOARD_SORT_KEYS.items()
+}
+
+
+def _sorted_rows(rows: list[selectors.ReturnRow], sorting: Sorting) -> list[selectors.ReturnRow]:
+    """The rows in the chosen order, ties broken by partner name then letter number (reversed with the order)."""
+    value = _DASHBOARD_SORT_KEYS[sorting.key][1]
+    return sorted(
+        rows,
+        key=lambda row: (value(row), row.letter.partner_name.casefold(), row.letter.number),
+        reverse=sorting.descending,
+    )
+
+
 @login_required
 def returns_dashboard(request: HttpRequest, commission_pk: int) -> HttpResponse:
     commission = _commission(request, commission_pk, perm=VIEW)
     dashboard = selectors.returns_dashboard(commission)
+    sorting = sorting_from(request.GET, DASHBOARD_COLUMNS, default="partner")
     context = {
         "commission": commission,
         "dashboard": dashboard,
+        "sorting": sorting,
+        "rows": _sorted_rows(dashboard.rows, sorting),
         "beyond_target": -dashboard.to_target,
         "may_issue": _user(request).has_perm(ISSUE),
         "drafts": commission.contribution_requests.filter(status=ContributionRequest.Status.DRAFT).exists(),

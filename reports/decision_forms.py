@@ -230,3 +230,31 @@ class RedactionForm(GovukFormMixin, forms.Form):
         help_text="Printed in their place, for example 'personal data'.",
         error_messages={"required": "Give the reason for the redaction"},
     )
+
+
+class DecisionFilterForm(GovukFormMixin, forms.Form):
+    """Narrow a commission's decision list by status, kind of report and words; an empty field narrows nothing."""
+
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "All statuses"), *Decision.Status.choices],
+        error_messages={"invalid_choice": "Select a status from the list"},
+    )
+    kind = forms.ChoiceField(
+        label="Kind of report",
+        required=False,
+        choices=[("", "All kinds"), *DecisionTemplate.Kind.choices],
+        error_messages={"invalid_choice": "Select a kind of report from the list"},
+    )
+    q = forms.CharField(
+        label="Reference or words of the title",
+        required=False,
+        max_length=100,
+        error_messages={"max_length": "Reference or words must be 100 characters or fewer"},
+    )
+
+    def filters(self) -> dict[str, str]:
+        """The cleaned filters as `decision_selectors.decision_list` takes them."""
+        data = self.cleaned_data
+        return {"status": data["status"], "kind": data["kind"], "text": data["q"].strip()}

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from commissioning.models import CarryForward, Commission, FundingPlanVersion, ReserveDrawdown, User
@@ -22,9 +22,17 @@ def visible_decisions(user: User) -> QuerySet[Decision]:
     return queryset if user.has_perm(VIEW) else queryset.none()
 
 
-def decision_list(commission: Commission) -> QuerySet[Decision]:
-    """The commission's decisions, newest reference year first, with their templates (one query)."""
-    return Decision.objects.filter(commission=commission).select_related("template")
+def decision_list(commission: Commission, *, status: str = "", kind: str = "", text: str = "") -> QuerySet[Decision]:
+    """The commission's decisions, newest reference year first, with their templates (one query); narrowed to a
+    status, a kind of report, and a reference or title containing `text` (case-insensitive) where given."""
+    decisions = Decision.objects.filter(commission=commission).select_related("template")
+    if status:
+        decisions = decisions.filter(status=status)
+    if kind:
+        decisions = decisions.filter(template__kind=kind)
+    if text:
+        decisions = decisions.filter(Q(reference__icontains=text) | Q(title__icontains=text))
+    return decisions
 
 
 def decision_for_api() -> QuerySet[Decision]:

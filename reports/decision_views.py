@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,14 +23,25 @@ from django.views.decorators.http import require_POST
 from commissioning.access import get_commission_for_user, require_perm
 from commissioning.funding_views import form_errors
 from commissioning.models import Commission, User
+from commissioning.sorting import sort_queryset, sorting_from
 from reports import decision_selectors, decision_services
-from reports.decision_forms import DecideForm, DecisionDraftForm, RecommendationForm, ReturnForm
+from reports.decision_forms import DecideForm, DecisionDraftForm, DecisionFilterForm, RecommendationForm, ReturnForm
 from reports.models import Decision, DecisionRecommendation, SignOffRole
 
 VIEW = "reports.view_decision"
 ADD = "reports.add_decision"
 CHANGE = "reports.change_decision"
 SIGN_OFF = "commissioning.sign_off_decision"
+
+PAGE_SIZE = 25
+# The sortable columns of the decision list: key -> (header, the fields it orders by, ascending).
+DECISION_COLUMNS = {
+    "reference": ("Reference", ["reference_year", "reference"]),
+    "title": ("Title", ["title"]),
+    "status": ("Status", ["status", "reference"]),
+    "due": ("Due", ["due_on", "reference"]),
+    "decided": ("Decided", ["decided_on", "reference"]),
+}
 
 
 def _user(request: HttpRequest) -> User:
@@ -66,9 +78,23 @@ def _form_page(request: HttpRequest, commission: Commission, decision: Decision 
 @login_required
 def decision_list(request: HttpRequest, commission_pk: int) -> HttpResponse:
     commission = _commission(request, commission_pk)
+    form = DecisionFilterForm(request.GET or None)
+    sorting = sorting_from(request.GET, DECISION_COLUMNS, default="-reference")
+    page, page_range = None, []
+    if form.is_valid() or not form.is_bound:
+        filters = form.filters() if form.is_bound else {}
+        found = sort_queryset(decision_selectors.decision_list(commission, **filters), sorting, DECISION_COLUMNS)
+        paginator = Paginator(found, PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        page_range = list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
     context = {
         "commission": commission,
-        "decisions": decision_selectors.decision_list(commission),
+        "form": form,
+        "sorting": sorting,
+        "page": page,
+        "page_range": page_range,
+        "ellipsis": Paginator.ELLIPSIS,
+        "filtered": form.is_bound and form.is_valid() and any(form.cleaned_data.values()),
         "has_templates": commission.decision_templates.exists(),  # type: ignore[attr-defined]
     }
     return render(request, "reports/decisions/decision_list.html", context)

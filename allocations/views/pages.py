@@ -29,6 +29,7 @@ from allocations.models import Formula, WorkStreamAllocation
 from commissioning.access import get_commission_for_user, require_perm
 from commissioning.models import Commission, FinancialYear, User
 from commissioning.money import ZERO, format_pounds
+from commissioning.sorting import sort_queryset, sorting_from
 from partners.models import ContributionRequest, Membership
 
 
@@ -176,17 +177,28 @@ def formula_draft_requests(request: HttpRequest, commission_pk: int, pk: int) ->
     return redirect("request-list", commission_pk=commission.pk)
 
 
+# The sortable columns of each year's table of requests: key -> (header, the fields it orders by, ascending).
+REQUEST_COLUMNS = {
+    "partner": ("Partner", ["partner_name"]),
+    "status": ("Status", ["status", "partner_name"]),
+    "amount": ("Amount", ["amount", "partner_name"]),
+}
+
+
 @login_required
 def request_list(request: HttpRequest, commission_pk: int) -> HttpResponse:
     commission = _commission(request, commission_pk, perm="partners.view_contributionrequest")
-    requests = list(selectors.commission_requests(commission))
+    sorting = sorting_from(request.GET, REQUEST_COLUMNS, default="partner")
+    requests = list(sort_queryset(selectors.commission_requests(commission), sorting, REQUEST_COLUMNS))
     years: dict[FinancialYear, list[ContributionRequest]] = {}
     for contribution_request in requests:
         years.setdefault(contribution_request.financial_year, []).append(contribution_request)
     totals = {year: sum((r.amount for r in rows), ZERO) for year, rows in years.items()}
     context = {
         "commission": commission,
-        "years": [(year, rows, totals[year]) for year, rows in years.items()],
+        "sorting": sorting,
+        # A table per year, in year order; within a year, rows in the order chosen.
+        "years": [(year, years[year], totals[year]) for year in sorted(years, key=lambda year: year.number)],
         "drafts": any(r.status == ContributionRequest.Status.DRAFT for r in requests),
         "may_issue": _user(request).has_perm("partners.add_requestletter"),
     }
