@@ -22,9 +22,18 @@ from django.utils import timezone
 
 from allocations.models import Formula, ImportUpload, TableImport, WorkStreamAllocation
 from allocations.scenario_services import scenario_save
-from commissioning.models import CarryForward, Commission, Contract, Provider, Reserve, ReserveDrawdown, User
+from commissioning.models import (
+    CarryForward,
+    Commission,
+    Contract,
+    Provider,
+    Reserve,
+    ReserveDrawdown,
+    User,
+    WorkStream,
+)
 from partners import services as partner_services
-from partners.models import ProFormaReturn, RequestLetter
+from partners.models import Contact, Membership, ProFormaReturn, RequestLetter
 from reports import decision_services
 from reports.models import Decision
 from reports.services import plan_version_freeze
@@ -160,6 +169,31 @@ PAGES: dict[str, Page] = {
     "accessibility-statement": Page(lambda demo: [], 2, persona="anonymous"),
     "commission-detail": Page(_c, 12),
     "commission-summary-pdf": Page(_c, 19),
+    # Setting up a commission, its work-streams, partners, contacts and membership
+    "commission-dashboard": Page(_c, 23),
+    "commission-create": Page(lambda demo: [], 8),
+    "commission-created": Page(_c, 8),
+    "commission-change": Page(_c, 7),
+    "work-stream-create": Page(_c, 7),
+    "work-stream-shares": Page(_c, 8),
+    "work-stream-change": Page(lambda demo: [demo.commission.pk, demo.first(WorkStream).pk], 8),
+    "work-stream-end": Page(lambda demo: [demo.commission.pk, demo.first(WorkStream).pk], 8),
+    "partner-list": Page(lambda demo: [], 9),
+    "partner-create": Page(lambda demo: [], 6),
+    "partner-created": Page(lambda demo: [demo.lead.partner_id], 7),
+    "partner-change": Page(lambda demo: [demo.lead.partner_id], 7),
+    "partner-end": Page(lambda demo: [demo.lead.partner_id], 7),
+    "contact-create": Page(lambda demo: [demo.lead.partner_id], 7),
+    "contact-change": Page(
+        lambda demo: [demo.lead.partner_id, demo.first(Contact, partner_id=demo.lead.partner_id).pk], 8
+    ),
+    "contact-end": Page(
+        lambda demo: [demo.lead.partner_id, demo.first(Contact, partner_id=demo.lead.partner_id).pk], 8
+    ),
+    "membership-create": Page(_c, 8),
+    "membership-leave": Page(
+        lambda demo: [demo.commission.pk, demo.first(Membership, partner_id=demo.lead.partner_id).pk], 8
+    ),
     # Formulas, requests, allocations, reconciliation (allocations/urls.py)
     "formula-list": Page(_c, 11),
     "formula-create": Page(_c, 9),
