@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("partners.portal_urls")),
     path("partners/", include("partners.urls")),
     path("reports/", include("reports.urls")),
+    # Background jobs and their progress (commissioning/job_views.py).
+    path("jobs/", include("commissioning.job_urls")),
     # The audit trail: any tracked object's versions (commissioning/history_views.py).
     path("history/", include("commissioning.history_urls")),
     path(
