@@ -15,7 +15,13 @@ from commissioning import selectors as commission_selectors
 from commissioning.access import get_commission_for_user, require_perm
 from commissioning.models import Commission, FinancialYear, FundingPlanVersion, User
 from reports import packs, selectors, services
-from reports.forms import MovementsForm, PlanVersionFreezeForm, StatementReportForm, StatementYearForm
+from reports.forms import (
+    MovementsForm,
+    PlanVersionFreezeForm,
+    ReportPackForm,
+    StatementReportForm,
+    StatementYearForm,
+)
 from reports.pdf import pdf_response, render_pdf
 from reports.selectors import ANNUAL
 
@@ -72,7 +78,7 @@ def _fund_statement_page(
     commission: Commission,
     *,
     report_form: StatementReportForm | None = None,
-    pack_form: StatementYearForm | None = None,
+    pack_form: ReportPackForm | None = None,
 ) -> HttpResponse:
     fund = selectors.commission_fund_statement(commission)
     years = [year_statement.year for year_statement in fund.years]
@@ -87,9 +93,7 @@ def _fund_statement_page(
             years=years, prefix=REPORT_PREFIX, initial={"year": year.start_year if year else None, "period": ANNUAL}
         )
     if pack_form is None:
-        pack_form = StatementYearForm(
-            years=years, prefix=PACK_PREFIX, initial={"year": year.start_year if year else None}
-        )
+        pack_form = ReportPackForm(years=years, prefix=PACK_PREFIX, initial={"year": year.start_year if year else None})
     context = {
         "commission": commission,
         "fund": fund,
@@ -128,7 +132,7 @@ def report_pack_start(request: HttpRequest, commission_pk: int) -> HttpResponse:
     commission = get_commission_for_user(user, commission_pk)
     require_perm(user, STATEMENT_PERMISSION)
     require_perm(user, PACK_PERMISSION)
-    form = StatementYearForm(request.POST, years=list(commission.years.order_by("number")), prefix=PACK_PREFIX)
+    form = ReportPackForm(request.POST, years=list(commission.years.order_by("number")), prefix=PACK_PREFIX)
     if not form.is_valid():
         return _fund_statement_page(request, commission, pack_form=form)
     job = packs.report_pack_start(commission=commission, year=form.year(), by=user)
