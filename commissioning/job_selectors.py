@@ -57,7 +57,7 @@ def progress_of(job: Job) -> JobProgress:
 
 def job_list(*, commission: Commission | None = None) -> QuerySet[Job]:
     """Jobs, most recent first, each annotated with its item counts (one query per page, however many items)."""
-    jobs = Job.objects.select_related("commission", "created_by").annotate(**_counts())
+    jobs = Job.objects.select_related("commission", "created_by", "retried_by").annotate(**_counts())
     if commission is not None:
         jobs = jobs.filter(commission=commission)
     return jobs.order_by("-created_at", "-pk")

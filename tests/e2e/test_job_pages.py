@@ -15,7 +15,7 @@ from commissioning import roles
 from commissioning.models import Job
 from reports import tasks
 from tests import factories
-from tests.e2e.conftest import axe_violations, sign_in
+from tests.e2e.conftest import axe_violations, screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -54,6 +54,7 @@ def test_officer_starts_a_report_pack_and_watches_it_finish(page: Page, live_ser
     assert page.evaluate("typeof window.htmx") == "object"
     assert page.evaluate("htmx.config.includeIndicatorStyles") is False
     assert axe_violations(page) == []
+    screenshot(page, "job-running")
 
     tasks.report_pack_task.call(job.pk)  # the worker's turn
 
@@ -63,6 +64,7 @@ def test_officer_starts_a_report_pack_and_watches_it_finish(page: Page, live_ser
     expect(page.locator("#job-items")).not_to_contain_text("Waiting")
     expect(page.get_by_role("progressbar")).to_have_attribute("value", "4")
     assert axe_violations(page) == []
+    screenshot(page, "job-finished")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download").click()
     path = tmp_path / "pack.zip"
