@@ -18,6 +18,8 @@ from commissioning.models import (
     Commission,
     FinancialYear,
     FundingPlanVersion,
+    Job,
+    JobItem,
     LedgerHead,
     LedgerTransaction,
     Posting,
@@ -251,3 +253,34 @@ class FundingPlanVersionAdmin(ReadOnlyAdmin):
     list_filter = ("commission",)
     search_fields = ("label", "decision_reference")
     list_select_related = ("commission", "frozen_by")
+
+
+class JobItemInline(admin.TabularInline):
+    model = JobItem
+    fields = ("position", "label", "status", "error", "attempts", "finished_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    """Background jobs are written by their tasks through `commissioning.job_services` only; retried from the job's
+    page (/jobs/<pk>/)."""
+
+    list_display = ("label", "kind", "commission", "status", "created_by", "created_at", "finished_at")
+    list_filter = ("kind", "status", "commission")
+    search_fields = ("label", "commission__name")
+    list_select_related = ("commission", "created_by")
+    inlines = (JobItemInline,)
+
+
+@admin.register(JobItem)
+class JobItemAdmin(ReadOnlyAdmin):
+    list_display = ("job", "position", "label", "status", "attempts", "error", "finished_at")
+    list_filter = ("status", "job__kind")
+    search_fields = ("label", "error", "key")
+    list_select_related = ("job",)

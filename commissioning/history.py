@@ -27,6 +27,8 @@ Not tracked, on purpose (`tests/test_history.py` holds this list against the reg
   attempts, a rate-limit counter cleared after a day;
 - a published decision's snapshots: append-only (the database refuses UPDATE and DELETE), each carrying the
   SHA-256 of its PDF and of its data;
+- background jobs and their items: the worker's progress bookkeeping, stamped with who started and retried a job
+  and when; the work they do (letters, e-mails, imports) is recorded where it is done;
 - a user's password hash and last sign-in time: a hash is not for keeping in copies, and signing in is not a
   change to the record.
 

@@ -150,11 +150,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# GOV.UK Frontend comes from the npm registry (package.json); its built files are served under static/govuk/.
+# GOV.UK Frontend and htmx come from the npm registry (package.json); served under static/govuk/ and static/htmx/.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
+    ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
+# Files the background jobs make (a commission's reports as a zip). Never served at MEDIA_URL: each is downloaded
+# through its job's page, which checks who is asking.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -35,6 +35,8 @@ urlpatterns = [
     # One search box across the apps (reports/search.py), and the accessibility statement (public).
     path("search/", search_views.search, name="search"),
     path("accessibility/", views.accessibility_statement, name="accessibility-statement"),
+    # Background jobs and their progress (commissioning/job_views.py).
+    path("jobs/", include("commissioning.job_urls")),
     # The audit trail: any tracked object's versions (commissioning/history_views.py).
     path("history/", include("commissioning.history_urls")),
     path(

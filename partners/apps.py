@@ -11,6 +11,12 @@ class PartnersConfig(AppConfig):
     def ready(self) -> None:
         checks.register(site_url_check, checks.Tags.security, deploy=True)
 
+        from commissioning import job_services
+        from commissioning.models import Job
+        from partners import tasks
+
+        job_services.retry_handler_register(Job.Kind.ISSUE_LETTERS, tasks.letters_retry)
+
 
 def site_url_check(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     """E-mailed secure links start with SITE_URL: over plain HTTP the token would cross the network readable."""

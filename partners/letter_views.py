@@ -20,8 +20,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from commissioning import job_selectors
 from commissioning.access import get_commission_for_user, require_perm
-from commissioning.models import Commission, FinancialYear, User
+from commissioning.models import Commission, FinancialYear, Job, User
 from commissioning.money import ZERO, format_pounds
 from commissioning.sorting import Sorting, sorting_from
 from partners import selectors, services
@@ -139,9 +140,12 @@ def letters_issue(request: HttpRequest, commission_pk: int) -> HttpResponse:
             messages.success(
                 request,
                 f"{count} request letter{'s' if count != 1 else ''} issued. The e-mails to the finance leads are "
-                "being sent in the background; each letter's page shows when its e-mail has gone.",
+                "being sent in the background; this page shows how far they have got.",
             )
-            return redirect("returns-dashboard", commission_pk=commission.pk)
+            job = job_selectors.latest_job_for(letters[0], kind=Job.Kind.ISSUE_LETTERS)
+            if job is None:  # pragma: no cover - letters_issue always makes one when it e-mails
+                return redirect("returns-dashboard", commission_pk=commission.pk)
+            return redirect("job-detail", pk=job.pk)
     rows = [(group, [group.amounts.get(year.pk) for year in years]) for group in groups]
     checked = {str(value) for value in (form["partners"].value() or [])}
     context = {

@@ -31,8 +31,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from commissioning import history, ledger
-from commissioning.models import Commission, FinancialYear, User
+from commissioning import history, job_services, ledger
+from commissioning.models import Commission, FinancialYear, Job, User
 from commissioning.money import MoneyError, format_pounds, to_money
 from partners.models import (
     Contact,
@@ -155,9 +155,25 @@ def letters_issue(
     if notify:
         from partners import tasks  # the tasks module imports this one
 
+        job = letters_job_create(commission=commission, letters=letters, by=by)
         ids = [letter.pk for letter in letters]
-        transaction.on_commit(lambda: tasks.letters_send_task.enqueue(ids))
+        transaction.on_commit(lambda: tasks.letters_send_task.enqueue(ids, job.pk))
     return letters
+
+
+def letters_job_create(*, commission: Commission, letters: Sequence[RequestLetter], by: User | None) -> Job:
+    """The background job that renders and e-mails the letters, one item per letter, for its progress page."""
+    count = len(letters)
+    return job_services.job_create(
+        kind=Job.Kind.ISSUE_LETTERS,
+        label=f"Send {count} request letter{'s' if count != 1 else ''}",
+        by=by,
+        commission=commission,
+        items=[
+            job_services.ItemInput(label=f"{letter.reference} to {letter.partner_name}", target=letter)
+            for letter in letters
+        ],
+    )
 
 
 def _drafts_to_issue(
@@ -417,6 +433,48 @@ def issue_email_send(letter: RequestLetter) -> bool:
     """E-mail the letter (attached) and its secure link to the partner's finance lead, once."""
     subject = f"{letter.commission}: request for a contribution, please reply by {letter.deadline:%-d %B %Y}"
     return _letter_email(letter, f"letter-{letter.pk}:issue", subject, "partners/email/request.txt", Action.EMAILED)
+
+
+def _has_link_by_email(emails: Sequence[OutgoingEmail], letter: RequestLetter) -> bool:
+    """Whether an e-mail with a secure link to the letter has gone to the partner: the issue e-mail or a new link."""
+    issue = f"letter-{letter.pk}:issue"
+    link = f"letter-{letter.pk}:link-"
+    return any(
+        email.status == OutgoingEmail.Status.SENT and (email.key == issue or email.key.startswith(link))
+        for email in emails
+    )
+
+
+def letter_email_deliver(letter: RequestLetter, *, retry_key: str, by: User | None = None) -> str:
+    """Make sure the partner has the letter's secure link by e-mail, never sending an e-mail twice; returns "" when
+    they have it (sent now, or before), else a short reason for the officer.
+
+    The first time, this is the issue e-mail with the letter attached. Once that has failed, a new link goes under
+    `retry_key` (the job item's own key, one per attempt), as an officer's "send a new link" would. Nothing is sent
+    when a link has already gone by any route, or when the letter is no longer waiting for a reply.
+    """
+    emails = list(letter.emails.all())
+    if _has_link_by_email(emails, letter):
+        return ""
+    issue = next((email for email in emails if email.key == f"letter-{letter.pk}:issue"), None)
+    if issue is None:
+        key = f"letter-{letter.pk}:issue"
+        if issue_email_send(letter):
+            return ""
+    elif issue.status == OutgoingEmail.Status.CLAIMED:
+        return (
+            "The first e-mail was being sent when its worker stopped, so it may have gone. "
+            "Check with the partner, then send a new link from the letter's page."
+        )
+    elif letter.status not in (*RequestLetter.AWAITING_REPLY, Status.RETURNED):
+        return ""  # answered already (on paper, say): there is nothing to send a link for
+    else:
+        key = retry_key
+        if link_send(letter, key, by):
+            return ""
+    failed = OutgoingEmail.objects.filter(key=key).first()
+    reason = failed.error if failed is not None and failed.error else "the e-mail was not sent"
+    return f"The e-mail to {letter.recipient_email} could not be sent ({reason[:120]}). Retry to send a new link."
 
 
 def reminder_due_days(letter: RequestLetter, today: date) -> int | None:

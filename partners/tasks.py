@@ -7,23 +7,57 @@ sent (partners/services.py), so none is ever sent twice.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
-from commissioning.models import User
+from commissioning import job_services
+from commissioning.models import Job, JobItem, User
 from partners import services
 from partners.models import RequestLetter
 
+logger = logging.getLogger(__name__)
 REMINDER_TIME = time(9, 0)  # reminders go at nine in the morning of their day
 
 
 @task()
-def letters_send_task(letter_ids: list[int]) -> dict[str, int]:
-    """Render each issued letter and e-mail its secure link; then schedule its reminders."""
+def letters_send_task(letter_ids: list[int], job_id: int | None = None) -> dict[str, int]:
+    """Render each issued letter and e-mail its secure link; then schedule its reminders. With a job, each letter
+    is one of its items: an item already done (the task ran twice) is skipped, and a retried one sends a new link
+    only if no link has gone yet (`services.letter_email_deliver`)."""
+    letters = RequestLetter.objects.filter(pk__in=letter_ids).select_related("commission")
+    if job_id is None:
+        return _letters_send(letters)
+    job = Job.objects.select_related("retried_by").get(pk=job_id)
+    items = {item.target_id: item for item in job.items.filter(target_id__in=letter_ids)}
     sent = failed = 0
-    for letter in RequestLetter.objects.filter(pk__in=letter_ids).select_related("commission"):
+    try:
+        for letter in letters:
+            item = items.get(letter.pk)
+            if item is None or not job_services.job_item_start(item=item):
+                continue
+            error = _letter_deliver(letter, item, by=job.retried_by if item.attempts > 1 else None)
+            if error:
+                job_services.job_item_fail(item=item, error=error)
+                failed += 1
+            else:
+                job_services.job_item_done(item=item)
+                sent += 1
+            if item.attempts == 1:
+                reminders_schedule(letter)
+    except Exception:
+        job_services.job_fail(job=job, error="The job stopped unexpectedly. Retry the items not done.")
+        raise
+    job_services.job_finish(job=job)
+    return {"sent": sent, "failed": failed}
+
+
+def _letters_send(letters: Iterable[RequestLetter]) -> dict[str, int]:
+    sent = failed = 0
+    for letter in letters:
         services.letter_pdf_ensure(letter)
         if services.issue_email_send(letter):
             sent += 1
@@ -31,6 +65,24 @@ def letters_send_task(letter_ids: list[int]) -> dict[str, int]:
             failed += 1
         reminders_schedule(letter)
     return {"sent": sent, "failed": failed}
+
+
+def _letter_deliver(letter: RequestLetter, item: JobItem, *, by: User | None) -> str:
+    """One letter's item: its PDF, then its e-mail; returns "" or why it failed, for the job's page."""
+    try:
+        services.letter_pdf_ensure(letter)
+    except Exception:
+        logger.exception("Rendering letter %s failed", letter.pk)
+        return "The letter's PDF could not be made. Retry; if it fails again, tell the service's support team."
+    return services.letter_email_deliver(
+        letter, retry_key=f"letter-{letter.pk}:link-job{item.pk}-{item.attempts}", by=by
+    )
+
+
+def letters_retry(job: Job, item_ids: list[int]) -> None:
+    """Re-enqueue a letters job's failed items (commissioning.job_services.job_items_retry calls this)."""
+    letter_ids = list(job.items.filter(pk__in=item_ids).values_list("target_id", flat=True))
+    letters_send_task.enqueue(letter_ids, job.pk)
 
 
 def reminders_schedule(letter: RequestLetter) -> None:

@@ -33,6 +33,14 @@ class StatementYearForm(GovukFormMixin, forms.Form):
         return self.years[self.cleaned_data["year"]]
 
 
+class ReportPackForm(StatementYearForm):
+    """The year of "Download all reports"; labelled apart from the year form on the same page."""
+
+    def __init__(self, *args: Any, years: list[FinancialYear], **kwargs: Any) -> None:
+        super().__init__(*args, years=years, **kwargs)
+        self.fields["year"].label = "Financial year of the reports"
+
+
 class StatementReportForm(GovukFormMixin, forms.Form):
     """A fund statement report to download: a financial year, and the whole year or one of its quarters."""
 

@@ -8,14 +8,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from commissioning import financial_years
 from commissioning import selectors as commission_selectors
 from commissioning.access import get_commission_for_user, require_perm
 from commissioning.models import Commission, FinancialYear, FundingPlanVersion, User
-from reports import selectors, services
-from reports.forms import MovementsForm, PlanVersionFreezeForm, StatementReportForm, StatementYearForm
+from reports import packs, selectors, services
+from reports.forms import (
+    MovementsForm,
+    PlanVersionFreezeForm,
+    ReportPackForm,
+    StatementReportForm,
+    StatementYearForm,
+)
 from reports.pdf import pdf_response, render_pdf
 from reports.selectors import ANNUAL
 
@@ -42,6 +48,8 @@ def commission_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 STATEMENT_PERMISSION = "commissioning.view_ledgertransaction"
 # The report form shares the statement page with the year form: a prefix keeps their fields apart.
 REPORT_PREFIX = "report"
+PACK_PREFIX = "pack"
+PACK_PERMISSION = "commissioning.add_job"  # officers start background jobs
 
 
 def _user(request: HttpRequest) -> User:
@@ -66,7 +74,11 @@ def fund_statement(request: HttpRequest, commission_pk: int) -> HttpResponse:
 
 
 def _fund_statement_page(
-    request: HttpRequest, commission: Commission, *, report_form: StatementReportForm | None = None
+    request: HttpRequest,
+    commission: Commission,
+    *,
+    report_form: StatementReportForm | None = None,
+    pack_form: ReportPackForm | None = None,
 ) -> HttpResponse:
     fund = selectors.commission_fund_statement(commission)
     years = [year_statement.year for year_statement in fund.years]
@@ -80,11 +92,15 @@ def _fund_statement_page(
         report_form = StatementReportForm(
             years=years, prefix=REPORT_PREFIX, initial={"year": year.start_year if year else None, "period": ANNUAL}
         )
+    if pack_form is None:
+        pack_form = ReportPackForm(years=years, prefix=PACK_PREFIX, initial={"year": year.start_year if year else None})
     context = {
         "commission": commission,
         "fund": fund,
         "form": form,
         "report_form": report_form,
+        "pack_form": pack_form,
+        "may_start_pack": _user(request).has_perm(PACK_PERMISSION),
         "year": fund.for_year(year.pk) if year else None,
     }
     return render(request, "reports/fund_statement.html", context)
@@ -104,6 +120,24 @@ def fund_statement_pdf(request: HttpRequest, commission_pk: int) -> HttpResponse
     context = {"report": report, "generated_at": timezone.now(), "generated_by": request.user}
     pdf = render_pdf("reports/pdf/fund_statement.html", context)
     return pdf_response(pdf, f"fund-statement-{commission.pk}-{report.period.slug}.pdf")
+
+
+@login_required
+@require_POST
+def report_pack_start(request: HttpRequest, commission_pk: int) -> HttpResponse:
+    """Start the background job that makes all the commission's reports for a year into one zip (reports/packs.py);
+    its page shows the progress and, once finished, the download. A bad year shows the fund statement page again
+    with the error summary, and starts nothing."""
+    user = _user(request)
+    commission = get_commission_for_user(user, commission_pk)
+    require_perm(user, STATEMENT_PERMISSION)
+    require_perm(user, PACK_PERMISSION)
+    form = ReportPackForm(request.POST, years=list(commission.years.order_by("number")), prefix=PACK_PREFIX)
+    if not form.is_valid():
+        return _fund_statement_page(request, commission, pack_form=form)
+    job = packs.report_pack_start(commission=commission, year=form.year(), by=user)
+    messages.success(request, f"The reports for {form.year().label} are being made in the background.")
+    return redirect("job-detail", pk=job.pk)
 
 
 def _versions(request: HttpRequest, commission_pk: int) -> tuple[Commission, list[FundingPlanVersion]]:

@@ -36,6 +36,8 @@ from commissioning.models import (
     Commission,
     FinancialYear,
     FundingPlanVersion,
+    Job,
+    JobItem,
     LedgerHead,
     LedgerTransaction,
     Posting,
@@ -69,6 +71,9 @@ NOT_TRACKED = {
     RequestEvent: "itself the history of a request letter's transitions, written once",
     RejectedLinkAttempt: "a rate-limit counter, cleared after a day; no one's work",
     DecisionSnapshot: "append-only: the database refuses UPDATE and DELETE; carries the SHA-256 of its PDF and data",
+    Job: "a background worker's progress bookkeeping, stamped with who started and retried it; the work is recorded "
+    "where it is done (letters' events, e-mails, imports)",
+    JobItem: "progress bookkeeping, like its job",
 }
 # Fields left out of the versions of tracked models, and why.
 NOT_KEPT = {

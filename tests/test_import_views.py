@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from allocations import imports
 from allocations.imports.services import table_import_run
 from allocations.models import ImportedContribution, ImportUpload, StatedTotal, TableImport
+from commissioning.models import Job
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -251,7 +252,9 @@ def test_the_database_backend_queues_the_task_for_a_worker(
         as_user(officer).post(_confirm_url(commission, upload))
     upload.refresh_from_db()
     queued = DBTaskResult.objects.get()
-    assert queued.args_kwargs["args"] == [upload.pk]
+    job = Job.objects.get(kind=Job.Kind.TABLE_IMPORT)  # the upload's progress, on its page and the job's
+    assert queued.args_kwargs["args"] == [upload.pk, job.pk]
+    assert job.status == Job.Status.QUEUED
     assert upload.task_id == str(queued.id)
     assert upload.status == ImportUpload.Status.QUEUED
 

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from commissioning.models import LedgerTransaction
+from commissioning.models import Job, LedgerTransaction
 from partners import services
 from partners.models import (
     ContributionRequest,
@@ -224,7 +224,9 @@ def test_issuing_through_the_page_creates_the_letters_and_emails_each_lead(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("letters-issue", args=[commission.pk]), _issue_data([partner_a, partner_b]))
     assert response.status_code == 302
-    assert response["Location"] == reverse("returns-dashboard", args=[commission.pk])
+    job = Job.objects.get()  # the page follows the e-mails on the job's page
+    assert response["Location"] == reverse("job-detail", args=[job.pk])
+    assert job.status == Job.Status.FINISHED
     assert RequestLetter.objects.count() == 2
     letter = RequestLetter.objects.get(partner=partner_a)
     assert letter.deadline == timezone.localdate() + timedelta(days=30)
@@ -239,8 +241,8 @@ def test_issuing_through_the_page_creates_the_letters_and_emails_each_lead(
     }
     assert set(ContributionRequest.objects.values_list("status", flat=True)) == {"issued"}
     assert _messages(response) == [
-        "2 request letters issued. The e-mails to the finance leads are being sent in the background; each "
-        "letter's page shows when its e-mail has gone."
+        "2 request letters issued. The e-mails to the finance leads are being sent in the background; this page "
+        "shows how far they have got."
     ]
 
 

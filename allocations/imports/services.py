@@ -19,8 +19,8 @@ from import_export.results import Result
 from allocations import imports
 from allocations.models import ImportUpload, TableImport
 from allocations.resources import RESOURCES, AlreadyImportedError, ImportContext, TableRefusedError, TableResource
-from commissioning import history
-from commissioning.models import Commission, User
+from commissioning import history, job_services
+from commissioning.models import Commission, Job, User
 from commissioning.money import format_pounds
 
 PREVIEW_LINES = 200  # lines shown on the preview page; every line is still checked
@@ -286,17 +286,24 @@ def import_upload_confirm(*, upload: ImportUpload, by: User) -> ImportUpload:
     if locked.row_count > settings.IMPORT_BACKGROUND_ROWS:
         locked.status = ImportUpload.Status.QUEUED
         locked.save(update_fields=["status", "confirmed_at", "confirmed_by"])
-        transaction.on_commit(lambda: _enqueue_import(locked.pk))
+        job = job_services.job_create(
+            kind=Job.Kind.TABLE_IMPORT,
+            label=f"Import {locked.file_name}",
+            by=by,
+            commission=locked.commission,
+            items=[job_services.ItemInput(label=f"{locked.file_name} ({locked.row_count:,} rows)", target=locked)],
+        )
+        transaction.on_commit(lambda: _enqueue_import(locked.pk, job.pk))
         return locked
     _import_upload(locked, by)
     return locked
 
 
-def _enqueue_import(upload_id: int) -> None:
+def _enqueue_import(upload_id: int, job_id: int | None) -> None:
     # tasks.py imports this module to run the import; importing it here, when needed, avoids the cycle.
     from allocations.tasks import table_import_task
 
-    result = table_import_task.enqueue(upload_id)
+    result = table_import_task.enqueue(upload_id, job_id)
     # The worker's id for the task is bookkeeping, not a change anyone made: no version of the upload for it.
     ImportUpload.objects.filter(pk=upload_id).update(task_id=result.id)
 
@@ -317,6 +324,21 @@ def import_upload_execute(*, upload_id: int) -> ImportUpload:
     with history.acting_as(upload.confirmed_by), transaction.atomic():
         _import_upload(upload, upload.confirmed_by)
     return upload
+
+
+def import_upload_requeue(*, upload_id: int, job_id: int, by: User | None) -> bool:
+    """Queue a failed upload's import again (an officer retries its job) and enqueue it once this transaction
+    commits; False, and nothing queued, when the upload is not failed (imported since, say). The import is all or
+    nothing and refuses a table imported before, so running it again never imports anything twice."""
+    with transaction.atomic():
+        upload = ImportUpload.objects.select_for_update().get(pk=upload_id)
+        if upload.status != ImportUpload.Status.FAILED:
+            return False
+        upload.status, upload.errors, upload.finished_at = ImportUpload.Status.QUEUED, [], None
+        with history.acting_as(by or upload.confirmed_by):
+            upload.save(update_fields=["status", "errors", "finished_at"])
+        transaction.on_commit(lambda: _enqueue_import(upload_id, job_id))
+    return True
 
 
 def import_upload_fail(*, upload_id: int, reason: str) -> None:

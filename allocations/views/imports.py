@@ -20,7 +20,8 @@ from allocations.imports import selectors, services
 from allocations.imports.forms import TableUploadForm, table_import_kind_label
 from allocations.models import ImportUpload, TableImport
 from allocations.resources import RESOURCES
-from commissioning.models import Commission, User
+from commissioning import job_selectors, job_views
+from commissioning.models import Commission, Job, User
 
 
 def _permission(kind: str, action: str) -> str:
@@ -105,6 +106,9 @@ def import_preview(request: HttpRequest, commission_pk: int, upload_pk: int) -> 
         "preview": services.import_upload_preview(upload=upload, options=options) if waiting else None,
         "options": options,
     }
+    job = None if waiting else job_selectors.latest_job_for(upload, kind=Job.Kind.TABLE_IMPORT)
+    if job is not None:
+        context.update(job_views.progress_context(request, job))
     return render(request, "allocations/import_preview.html", context)
 
 

@@ -1,6 +1,6 @@
 """The commission's models: the core (`core.py`), the pooled-fund ledger (`ledger.py`), providers and their
-contracts (`contracts.py`), reserve drawdowns, carry-forwards and pool rules (`funding.py`), and funding plan
-versions (`plans.py`)."""
+contracts (`contracts.py`), reserve drawdowns, carry-forwards and pool rules (`funding.py`), funding plan
+versions (`plans.py`), and background jobs with their progress (`jobs.py`)."""
 
 from commissioning.models.contracts import Contract, ContractSpend, ContractValue, Provider
 from commissioning.models.core import (
@@ -20,6 +20,7 @@ from commissioning.models.funding import (
     ReserveDrawdown,
     ReserveDrawdownEvent,
 )
+from commissioning.models.jobs import Job, JobItem
 from commissioning.models.ledger import Account, LedgerHead, LedgerTransaction, Posting
 from commissioning.models.plans import FundingPlanVersion
 
@@ -35,6 +36,8 @@ __all__ = [
     "ContractValue",
     "FinancialYear",
     "FundingPlanVersion",
+    "Job",
+    "JobItem",
     "LedgerHead",
     "LedgerTransaction",
     "PoolRules",
