@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -36,6 +36,7 @@ from partners import services as partner_services
 from partners.models import Contact, Membership, ProFormaReturn, RequestLetter
 from reports import decision_services
 from reports.models import Decision
+from reports.packs import report_pack_start
 from reports.services import plan_version_freeze
 from tests import factories
 
@@ -131,6 +132,13 @@ class Demo:
     @cached_property
     def plan_version(self) -> Any:
         return plan_version_freeze(commission=self.commission, label="Initial approval", by=self.officer)
+
+    @cached_property
+    def report_pack(self) -> Any:
+        """A finished "Download all reports" job for 2013/14 (tasks run at once here)."""
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            job = report_pack_start(commission=self.commission, year=self.year, by=self.officer)
+        return job
 
     @cached_property
     def upload(self) -> ImportUpload:
@@ -292,6 +300,11 @@ PAGES: dict[str, Page] = {
     "partner-statement-pdf": Page(
         lambda demo: [demo.lead.partner_id, demo.commission.pk], 11, query="year=2013&period=annual"
     ),
+    # Background jobs
+    "job-list": Page(lambda demo: [], 7),
+    "job-detail": Page(lambda demo: [demo.report_pack.pk], 8),
+    "job-progress": Page(lambda demo: [demo.report_pack.pk], 7),
+    "job-download": Page(lambda demo: [demo.report_pack.pk], 7),
     # The audit trail
     "object-history": Page(lambda demo: ["partners", "partner", demo.lead.partner_id], 9),
 }
@@ -315,6 +328,8 @@ POST_ONLY: dict[str, tuple[Callable[[Demo], Sequence[Any]], str]] = {
     ),
     "decision-sign-off": (_cd("submitted_decision"), "signs off a submitted decision in one role"),
     "request-letter-send-link": (lambda demo: [demo.letter.pk], "e-mails a new secure link"),
+    "job-retry": (lambda demo: [demo.report_pack.pk], "queues a job's failed items again"),
+    "report-pack-start": (_c, "starts a job rendering a year's reports into one zip"),
     "return-accept": (lambda demo: [demo.pro_forma_return.pk], "accepts a return into pledges"),
 }
 
