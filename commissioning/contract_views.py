@@ -25,7 +25,7 @@ from commissioning.contract_forms import (
     ProviderEndForm,
     ProviderForm,
 )
-from commissioning.forms import GovukFormMixin
+from commissioning.forms import GovukFormMixin, form_errors
 from commissioning.models import Commission, Contract, FinancialYear, Provider, User, WorkStream
 from commissioning.money import format_pounds
 
@@ -47,15 +47,6 @@ def _commission(request: HttpRequest, commission_pk: int, *permissions: str) -> 
 
 def _contract(commission: Commission, pk: int) -> Contract:
     return get_object_or_404(contract_selectors.contract_list().filter(commission=commission), pk=pk)
-
-
-def _form_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # Providers --------------------------------------------------------------------------------------------------
@@ -83,7 +74,7 @@ def provider_create(request: HttpRequest) -> HttpResponse:
         try:
             provider = contract_services.provider_create(by=_user(request), **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"{provider} added.")
             return redirect("provider-detail", pk=provider.pk)
@@ -99,7 +90,7 @@ def provider_end(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             contract_services.provider_end(provider=provider, on=form.cleaned_data["on"], by=_user(request))
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"{provider} ended; it is kept with its contracts.")
             return redirect("provider-detail", pk=provider.pk)
@@ -180,7 +171,7 @@ def contract_create(request: HttpRequest, commission_pk: int) -> HttpResponse:
                 by=_user(request),
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"{contract} added.")
             return redirect(contract.get_absolute_url())
@@ -199,7 +190,7 @@ def contract_values(request: HttpRequest, commission_pk: int, pk: int) -> HttpRe
         try:
             contract_services.contract_values_set(contract=contract, values=form.values(), by=_user(request))
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"Values of {contract} saved.")
             return redirect(contract.get_absolute_url())
@@ -216,7 +207,7 @@ def contract_spend_create(request: HttpRequest, commission_pk: int, pk: int) -> 
         try:
             record = contract_services.contract_spend_record(contract=contract, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             posted = f"; {format_pounds(record.actual, pence=True)} posted as spend" if record.actual else ""
             messages.success(request, f"{record.financial_year} quarter {record.quarter} recorded{posted}.")
@@ -234,7 +225,7 @@ def contract_end(request: HttpRequest, commission_pk: int, pk: int) -> HttpRespo
         try:
             contract_services.contract_end(contract=contract, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"{contract} ended early.")
             return redirect(contract.get_absolute_url())

@@ -7,10 +7,12 @@ keeps Django's own rendering.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.forms.widgets import Input
@@ -75,3 +77,14 @@ class LoginForm(GovukFormMixin, AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+def form_errors(form: forms.BaseForm, error: ValidationError, *, rename: Mapping[str, str] | None = None) -> None:
+    """Put a service's ValidationError on the form, word for word: by field where it names one of the form's
+    fields (after `rename`, for a service that names a field differently), on the whole form otherwise."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            field = (rename or {}).get(name, name)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

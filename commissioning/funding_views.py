@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from commissioning import funding_selectors, funding_services
 from commissioning.access import get_commission_for_user, require_perm
+from commissioning.forms import form_errors
 from commissioning.funding_forms import DecisionForm, DrawdownProposeForm, PoolRulesForm, ReasonForm
 from commissioning.models import Commission, Reserve, ReserveDrawdown, User
 from commissioning.money import format_pounds
@@ -35,15 +36,6 @@ def _commission(request: HttpRequest, commission_pk: int, *perms: str) -> Commis
     for perm in perms:
         require_perm(_user(request), perm)
     return commission
-
-
-def form_errors(form: Any, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _reserve(commission: Commission, pk: int) -> Reserve:

@@ -4,7 +4,6 @@ refused these pages; partner finance leads and outsiders are refused before any 
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from commissioning import services
 from commissioning.access import get_commission_for_user, require_perm
+from commissioning.forms import form_errors
 from commissioning.models import Commission, User, WorkStream
 from commissioning.setup_forms import (
     CommissionChangeForm,
@@ -36,15 +36,6 @@ def _commission(request: HttpRequest, pk: int, *permissions: str) -> Commission:
 
 def _work_stream(commission: Commission, pk: int) -> WorkStream:
     return get_object_or_404(commission.work_streams.all(), pk=pk)
-
-
-def form_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # The commission -----------------------------------------------------------------------------------------------

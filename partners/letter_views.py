@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from commissioning import job_selectors
 from commissioning.access import get_commission_for_user, require_perm
+from commissioning.forms import form_errors
 from commissioning.models import Commission, FinancialYear, Job, User
 from commissioning.money import ZERO, format_pounds
 from commissioning.sorting import Sorting, sorting_from
@@ -134,7 +135,7 @@ def letters_issue(request: HttpRequest, commission_pk: int) -> HttpResponse:
                 partners=[group.partner for group in groups if group.partner.pk in chosen],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error, rename=ISSUE_FIELD_FOR)
         else:
             count = len(letters)
             messages.success(
@@ -157,16 +158,6 @@ def letters_issue(request: HttpRequest, commission_pk: int) -> HttpResponse:
         "total": sum((group.total for group in groups), ZERO),
     }
     return render(request, "partners/letters_issue.html", context)
-
-
-def _form_errors(form: LetterIssueForm | ReturnQueryForm | DeadlineChangeForm, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, by field where it names one, word for word."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            name = ISSUE_FIELD_FOR.get(name, name)
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # The returns dashboard and chase list -------------------------------------------------------------------------
@@ -295,7 +286,7 @@ def deadline_change(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
-                _form_errors(form, error)
+                form_errors(form, error, rename=ISSUE_FIELD_FOR)
             else:
                 messages.error(request, " ".join(error.messages))
                 return redirect(letter)
@@ -345,7 +336,7 @@ def return_query(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
-                _form_errors(form, error)
+                form_errors(form, error, rename=ISSUE_FIELD_FOR)
             else:
                 messages.error(request, " ".join(error.messages))
                 return redirect(letter)

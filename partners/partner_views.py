@@ -16,8 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from commissioning.access import get_commission_for_user, require_perm
+from commissioning.forms import form_errors
 from commissioning.models import Commission, User
-from commissioning.setup_views import form_errors
 from commissioning.sorting import sort_queryset, sorting_from
 from partners import partner_services, selectors
 from partners.models import Contact, Membership, Partner

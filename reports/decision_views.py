@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from commissioning.access import get_commission_for_user, require_perm
-from commissioning.funding_views import form_errors
+from commissioning.forms import form_errors
 from commissioning.models import Commission, User
 from commissioning.sorting import sort_queryset, sorting_from
 from reports import decision_selectors, decision_services

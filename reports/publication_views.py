@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from commissioning.funding_views import form_errors
+from commissioning.forms import form_errors
 from reports import decision_documents, publication_services
 from reports.decision_forms import RedactionForm, SectionsForm
 from reports.decision_views import CHANGE, _commission, _decision, _form_page, _to_decision, _user

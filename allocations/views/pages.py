@@ -27,6 +27,7 @@ from allocations.forms import (
 )
 from allocations.models import Formula, WorkStreamAllocation
 from commissioning.access import get_commission_for_user, require_perm
+from commissioning.forms import form_errors
 from commissioning.models import Commission, FinancialYear, User
 from commissioning.money import ZERO, format_pounds
 from commissioning.sorting import sort_queryset, sorting_from
@@ -42,15 +43,6 @@ def _commission(request: HttpRequest, commission_pk: int, *, perm: str | None = 
     if perm:
         require_perm(_user(request), perm)
     return commission
-
-
-def _form_errors(form: object, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)  # type: ignore[attr-defined]
-    else:
-        form.add_error(None, error.messages)  # type: ignore[attr-defined]
 
 
 # Formulas and requests ------------------------------------------------------------------------------------
@@ -95,7 +87,7 @@ def formula_create(request: HttpRequest, commission_pk: int) -> HttpResponse:
                 by=_user(request),
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"{formula} created.")
             return redirect("formula-detail", commission_pk=commission.pk, pk=formula.pk)
@@ -138,7 +130,7 @@ def formula_revise(request: HttpRequest, commission_pk: int, pk: int) -> HttpRes
         try:
             revised = _revise(formula, form, _user(request))
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"Saved as {revised}; version {formula.version} is kept as it was.")
             return redirect("formula-detail", commission_pk=commission.pk, pk=revised.pk)
@@ -226,7 +218,7 @@ def year_budget_edit(request: HttpRequest, commission_pk: int, year_pk: int) -> 
         try:
             services.year_budget_set(financial_year=year, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"{year} budget set to {format_pounds(form.cleaned_data['amount'])} and split.")
             return redirect("allocation-list", commission_pk=commission.pk)
@@ -247,7 +239,7 @@ def allocation_override(request: HttpRequest, commission_pk: int, pk: int) -> Ht
         try:
             services.allocation_override(allocation=allocation, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"{allocation} changed; the reason is kept with it.")
             return redirect("allocation-list", commission_pk=commission.pk)
@@ -264,7 +256,7 @@ def monitoring_create(request: HttpRequest, commission_pk: int, year_pk: int) ->
         try:
             services.monitoring_return_record(financial_year=year, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, "Monitoring return recorded.")
             return redirect("allocation-list", commission_pk=commission.pk)

@@ -17,8 +17,8 @@ from allocations import year_end_selectors, year_end_services
 from allocations.year_end_forms import CarryForwardProposeForm
 from commissioning import funding_selectors, funding_services
 from commissioning.access import get_commission_for_user, require_perm
+from commissioning.forms import form_errors
 from commissioning.funding_forms import ConfirmForm, DecisionForm, ReasonForm
-from commissioning.funding_views import form_errors
 from commissioning.models import CarryForward, Commission, User
 from commissioning.money import format_pounds
 
