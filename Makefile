@@ -13,6 +13,7 @@ help: ## List the targets
 
 run: deps ## Set up and serve the Lancashire demo on http://127.0.0.1:$(PORT) (SQLite under var/)
 	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo
 	@echo "Background worker (imports, request letters, e-mails) logs to var/worker.log"
 	@SITE_URL=http://127.0.0.1:$(PORT) $(PY) manage.py db_worker --no-reload > var/worker.log 2>&1 & worker=$$!; \
@@ -25,9 +26,10 @@ test: deps browser ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL 
 bench: deps ## Time the benchmarks against their baselines and write bench/RESULTS.md
 	$(PY) bench/run.py
 
-lint: deps ## ruff lint and format check
+lint: deps ## ruff lint and format check; bandit at medium severity and above
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -c pyproject.toml -r commissioning partners allocations reports -ll -q
 
 fmt: deps ## Format the code
 	$(VENV)/bin/ruff check --fix .
