@@ -13,7 +13,6 @@ help: ## List the targets
 
 run: deps ## Set up and serve the Lancashire demo on http://127.0.0.1:$(PORT) (SQLite under var/)
 	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo
 	@echo "Background worker (imports, request letters, e-mails) logs to var/worker.log"
 	@SITE_URL=http://127.0.0.1:$(PORT) $(PY) manage.py db_worker --no-reload > var/worker.log 2>&1 & worker=$$!; \

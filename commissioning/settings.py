@@ -260,7 +260,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # WeasyPrint logs each refused URL; that is expected and should not flood the console.
-    # django-axes logs each failed sign-in at INFO; lockouts, at WARNING, are what an operator needs to see.
+    # django-axes logs its start and clean-ups at INFO; failed sign-ins and lockouts (WARNING) are what matter.
     "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }
 
@@ -276,14 +276,16 @@ TASKS = {
     }
 }
 
-# The one cache, for the API's rate limits (below). Those counts must be shared by every web process, and a
-# local-memory cache is one per process; the database is the one thing they all share already (as the secure
-# links' limiter, partners.RejectedLinkAttempt, does), so no cache server to run. The table comes from
-# `manage.py createcachetable` (make run, .ci/run and deployments run it; the test database gets it by itself).
+# The one cache, for the API's rate limits (below). Their counts must be shared by every web process, and a
+# local-memory cache is one per process. Files under var/ are shared by every process on the machine, need no
+# server and cost no database queries (a database cache would add four or more to every API request). Serving
+# from several machines at once would need a shared cache server here instead (Django's Redis backend).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "django_cache",
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("CACHE_DIR", str(VAR_DIR / "cache")),
+        # Each client's count is a file; past this many, a third are dropped at random.
+        "OPTIONS": {"MAX_ENTRIES": 2000},
     }
 }
 

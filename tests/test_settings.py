@@ -109,7 +109,6 @@ from django.test.utils import override_settings
 from commissioning.models import User
 
 call_command("migrate", verbosity=0, interactive=False)
-call_command("createcachetable", verbosity=0)
 User.objects.create_user("sam", password="correct-horse-battery-staple")
 storages = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 with override_settings(STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}, **storages}):
