@@ -25,9 +25,10 @@ test: deps browser ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL 
 bench: deps ## Time the benchmarks against their baselines and write bench/RESULTS.md
 	$(PY) bench/run.py
 
-lint: deps ## ruff lint and format check
+lint: deps ## ruff lint and format check; bandit at medium severity and above
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -c pyproject.toml -r commissioning partners allocations reports -ll -q
 
 fmt: deps ## Format the code
 	$(VENV)/bin/ruff check --fix .

@@ -6,6 +6,7 @@ Production: DEBUG=false plus SECRET_KEY and ALLOWED_HOSTS; `manage.py check --de
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -78,6 +79,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "simple_history",
+    "csp",
+    "axes",
     "commissioning",
     "partners",
     "allocations",
@@ -94,6 +97,10 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The Content-Security-Policy header (django-csp), with the admin's own looser policy.
+    "commissioning.middleware.ContentSecurityPolicyMiddleware",
+    # Refuses a sign-in while its username and address are locked out; last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -133,6 +140,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 AUTH_USER_MODEL = "commissioning.User"
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -202,8 +214,45 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): our own files only, no inline script or style, no plugins, no framing.
+# Pages carry no `style="…"`, `<script>` body or `on…=` handler; charts use SVG presentation attributes. The admin
+# (staff only) gets a looser policy: see commissioning/middleware.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Sign-in throttling (django-axes): five wrong passwords for one username from one address lock that pair out for
+# 30 minutes (another failure while locked starts the 30 minutes again); a success clears the count. The lockout
+# page says so, with status 429. Other users, and the same user elsewhere, can still sign in.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "commissioning.lockout.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Failures are kept (they are the count); successful sign-ins are not logged, to hold no more personal data
+# (addresses, browsers) than the lockout needs.
+AXES_DISABLE_ACCESS_LOG = True
+# Behind a TLS proxy every request comes from the proxy: the client's address is the one the proxy appends last
+# to X-Forwarded-For (left-most entries can be forged by the client).
+if env_bool("BEHIND_TLS_PROXY", default=False):
+    AXES_CLIENT_IP_CALLABLE = "commissioning.middleware.client_ip_behind_proxy"
 
 LOGGING = {
     "version": 1,
@@ -211,7 +260,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # WeasyPrint logs each refused URL; that is expected and should not flood the console.
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+    # django-axes logs its start and clean-ups at INFO; failed sign-ins and lockouts (WARNING) are what matter.
+    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }
 
 # Background work (large imports, PDF batches) through Django's Tasks API; the database backend needs no other
@@ -223,6 +273,19 @@ TASKS = {
             if env_str("TASKS_BACKEND", "database") == "immediate"
             else "django_tasks_db.DatabaseBackend"
         )
+    }
+}
+
+# The one cache, for the API's rate limits (below). Their counts must be shared by every web process, and a
+# local-memory cache is one per process. Files under var/ are shared by every process on the machine, need no
+# server and cost no database queries (a database cache would add four or more to every API request). Serving
+# from several machines at once would need a shared cache server here instead (Django's Redis backend).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("CACHE_DIR", str(VAR_DIR / "cache")),
+        # Each client's count is a file; past this many, a third are dropped at random.
+        "OPTIONS": {"MAX_ENTRIES": 2000},
     }
 }
 
@@ -241,6 +304,19 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     # Services raise Django's ValidationError; this turns it into a 400 with the service's message.
     "EXCEPTION_HANDLER": "commissioning.api.exception_handler",
+    # Rate limits: per address without sign-in (the pro-forma by its secure link), per user with it. Over the
+    # limit a request gets 429 with Retry-After. The counts live in CACHES["default"].
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_ANON_RATE", "60/min"),
+        "user": env_str("API_USER_RATE", "1000/min"),
+    },
+    # The address counted is the connection's, never a client-sent X-Forwarded-For (which would let a client pick
+    # a fresh address for each request); behind the TLS proxy, the one address the proxy adds.
+    "NUM_PROXIES": 1 if env_bool("BEHIND_TLS_PROXY", default=False) else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pooled fund manager API",

@@ -625,7 +625,8 @@ def _check_offer(data: ReturnInput, asked: int) -> dict[str, str]:
         errors["option"] = "Select Option 1 (agree) or Option 2 (decline)."
     if data.option == ProFormaReturn.Option.AGREE:
         if data.years_agreed is None or not 1 <= data.years_agreed <= asked:
-            errors["years_agreed"] = f"Select how many years you agree to, from 1 to {asked}."
+            # Words, not SQL: bandit's B608 takes any "select … from" for a query.
+            errors["years_agreed"] = f"Select how many years you agree to, from 1 to {asked}."  # nosec B608
         if data.different_amount is not None and data.different_amount <= 0:
             errors["different_amount"] = "A different yearly amount must be more than £0; or choose Option 2."
     if data.in_kind_value is not None:

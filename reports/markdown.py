@@ -43,8 +43,8 @@ def render_markdown(text: str) -> SafeString:
     """HTML for an officer's Markdown: paragraphs, lists, emphasis, headings and http(s)/mailto links; raw HTML is
     escaped, other links left as text. Empty text gives an empty string."""
     if not text.strip():
-        return mark_safe("")  # noqa: S308 - nothing to escape
-    return mark_safe(_MD.render(text))  # noqa: S308 - markdown-it escapes all text; raw HTML is off
+        return SafeString("")
+    return mark_safe(_MD.render(text))  # nosec B308 B703  # markdown-it escapes all text; raw HTML is off
 
 
 def render_numbered_markdown(text: str, section: int) -> SafeString:
@@ -52,7 +52,7 @@ def render_numbered_markdown(text: str, section: int) -> SafeString:
     top-level paragraph and list item is 3.1, 3.2, …, and the items of a list inside an item 3.3.1, 3.3.2, …
     (deeper lists are not numbered). The numbers are text, so they are read out and copied with the words."""
     if not text.strip():
-        return mark_safe("")  # noqa: S308 - nothing to escape
+        return SafeString("")
     tokens = _MD.parse(text)
     paragraph = item = 0
     label = ""
@@ -74,4 +74,4 @@ def render_numbered_markdown(text: str, section: int) -> SafeString:
             number.content = f"{label} "
             token.children = [number, *(token.children or [])]
             label = ""
-    return mark_safe(_MD.renderer.render(tokens, _MD.options, {}))  # noqa: S308 - as render_markdown
+    return mark_safe(_MD.renderer.render(tokens, _MD.options, {}))  # nosec B308 B703  # as render_markdown

@@ -84,6 +84,16 @@ def as_user():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _own_cache(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test counts API requests afresh, in its own folder: the file cache outlives a test's transaction, and
+    another run of the suite at the same time must not share the counts either."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": str(tmp_path / "cache")},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """Hashing at production strength only slows the suite; nothing here tests the hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -93,3 +94,77 @@ def test_unreadable_settings_are_refused_with_a_message_naming_them(name, value)
     result = _run(["manage.py", "check"], {name: value})
     assert result.returncode != 0
     assert f"{name} must be" in result.stderr
+
+
+# A production-mode process signs a user in over HTTPS and reports the headers and cookies it was sent. Its static
+# files' storage is the plain one: the hashed manifest needs `collectstatic`, and has nothing to do with headers.
+_SIGN_IN_OVER_HTTPS = """
+import json, os
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "commissioning.settings")
+django.setup()
+from django.core.management import call_command
+from django.test import Client
+from django.test.utils import override_settings
+from commissioning.models import User
+
+call_command("migrate", verbosity=0, interactive=False)
+User.objects.create_user("sam", password="correct-horse-battery-staple")
+storages = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+with override_settings(STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}, **storages}):
+    client = Client(HTTP_HOST="pooled-fund.example.org")
+    page = client.get("/accounts/login/", secure=True)
+    plain = client.get("/accounts/login/")
+    signed_in = client.post(
+        "/accounts/login/", {"username": "sam", "password": "correct-horse-battery-staple"}, secure=True
+    )
+cookies = {
+    name: {"secure": bool(morsel["secure"]), "httponly": bool(morsel["httponly"]), "samesite": morsel["samesite"]}
+    for response in (page, signed_in)
+    for name, morsel in response.cookies.items()
+}
+print(json.dumps({
+    "status": [page.status_code, plain.status_code, signed_in.status_code],
+    "plain_location": plain.get("Location", ""),
+    "headers": dict(page.headers),
+    "cookies": cookies,
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def production_sign_in():
+    result = _run(["-c", _SIGN_IN_OVER_HTTPS], PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_mode_sends_plain_http_to_https_and_signs_in(production_sign_in):
+    assert production_sign_in["status"] == [200, 301, 302]
+    assert production_sign_in["plain_location"] == "https://pooled-fund.example.org/accounts/login/"
+
+
+def test_production_mode_pages_carry_the_security_headers(production_sign_in):
+    headers = production_sign_in["headers"]
+    hsts = dict(
+        (part.strip().split("=") + [""])[:2] for part in headers["Strict-Transport-Security"].split(";") if part
+    )
+    assert int(hsts["max-age"]) >= 365 * 24 * 60 * 60
+    assert "includeSubDomains" in hsts
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+
+
+def test_production_mode_cookies_are_secure_and_same_site(production_sign_in):
+    cookies = production_sign_in["cookies"]
+    assert set(cookies) == {"csrftoken", "sessionid"}
+    assert cookies["sessionid"] == {"secure": True, "httponly": True, "samesite": "Lax"}
+    # The CSRF cookie is readable by script (Django's default), which our pages never need; Secure and Lax still.
+    assert cookies["csrftoken"]["secure"] is True
+    assert cookies["csrftoken"]["samesite"] == "Lax"
